@@ -3,9 +3,8 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
-    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
-    PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber, PKCS_ECDSA_P256_SHA256,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,9 +37,7 @@ pub struct CaBundle {
 
 impl fmt::Debug for CaBundle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CaBundle")
-            .field("pin", &self.pin().ok())
-            .finish_non_exhaustive()
+        f.debug_struct("CaBundle").field("pin", &self.pin().ok()).finish_non_exhaustive()
     }
 }
 
@@ -73,10 +70,7 @@ pub fn new_key_and_csr(common_name: &str) -> Result<KeyAndCsr, PkiError> {
     let mut params = CertificateParams::default();
     params.distinguished_name = dn(common_name);
     let csr = params.serialize_request(&key)?;
-    Ok(KeyAndCsr {
-        key_pem: key.serialize_pem(),
-        csr_pem: csr.pem()?,
-    })
+    Ok(KeyAndCsr { key_pem: key.serialize_pem(), csr_pem: csr.pem()? })
 }
 
 fn dn(common_name: &str) -> DistinguishedName {
@@ -96,10 +90,7 @@ fn random_serial() -> SerialNumber {
 fn window(validity: Validity) -> (OffsetDateTime, OffsetDateTime) {
     let now = OffsetDateTime::now_utc();
     // Tolerate clocks a little behind ours.
-    (
-        now - Duration::hours(1),
-        now + Duration::days(validity.days),
-    )
+    (now - Duration::hours(1), now + Duration::days(validity.days))
 }
 
 impl CaBundle {
@@ -107,21 +98,14 @@ impl CaBundle {
     pub fn generate(cluster_name: &str, cluster_id: &str) -> Result<Self, PkiError> {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::default();
-        params.distinguished_name =
-            dn(&format!("traefikee cluster CA {cluster_name} {cluster_id}"));
+        params.distinguished_name = dn(&format!("traefikee cluster CA {cluster_name} {cluster_id}"));
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         params.serial_number = Some(random_serial());
         (params.not_before, params.not_after) = window(Validity::CA);
         let cert = params.self_signed(&key)?;
-        Ok(CaBundle {
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-        })
+        Ok(CaBundle { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
     }
 
     pub fn cert_der(&self) -> Result<Vec<u8>, PkiError> {
@@ -129,10 +113,7 @@ impl CaBundle {
             .into_iter()
             .next()
             .map(|c| c.to_vec())
-            .ok_or_else(|| PkiError::Pem {
-                what: "CA certificate",
-                reason: "no CERTIFICATE block".into(),
-            })
+            .ok_or_else(|| PkiError::Pem { what: "CA certificate", reason: "no CERTIFICATE block".into() })
     }
 
     /// The pin a join token carries: sha256 of the CA's SubjectPublicKeyInfo.
@@ -185,19 +166,11 @@ impl CaBundle {
         params.use_authority_key_identifier_extension = true;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        params
-            .subject_alt_names
-            .push(SanType::URI(identity.uri().try_into()?));
+        params.subject_alt_names.push(SanType::URI(identity.uri().try_into()?));
         if identity.role == crate::Role::Controller {
-            params
-                .extended_key_usages
-                .push(ExtendedKeyUsagePurpose::ServerAuth);
-            params
-                .subject_alt_names
-                .push(SanType::DnsName(CONTROLLER_SERVER_NAME.try_into()?));
-            params
-                .subject_alt_names
-                .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
+            params.extended_key_usages.push(ExtendedKeyUsagePurpose::ServerAuth);
+            params.subject_alt_names.push(SanType::DnsName(CONTROLLER_SERVER_NAME.try_into()?));
+            params.subject_alt_names.extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
         }
         Ok(params)
     }
@@ -205,11 +178,7 @@ impl CaBundle {
 
 fn issued(cert_pem: String, der: &[u8]) -> Result<IssuedCert, PkiError> {
     let info = inspect_cert_der(der)?;
-    Ok(IssuedCert {
-        cert_pem,
-        serial: info.serial,
-        not_after: info.not_after,
-    })
+    Ok(IssuedCert { cert_pem, serial: info.serial, not_after: info.not_after })
 }
 
 /// sha256 of a CA's SubjectPublicKeyInfo, written `sha256:<hex>`.
@@ -219,8 +188,7 @@ pub struct CaPin(pub [u8; 32]);
 impl CaPin {
     pub fn of_cert_der(der: &[u8]) -> Result<Self, PkiError> {
         use x509_parser::prelude::{FromDer, X509Certificate};
-        let (_, cert) =
-            X509Certificate::from_der(der).map_err(|e| PkiError::Certificate(e.to_string()))?;
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| PkiError::Certificate(e.to_string()))?;
         Ok(CaPin(Sha256::digest(cert.public_key().raw).into()))
     }
 }
@@ -242,8 +210,7 @@ impl FromStr for CaPin {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let hex_part = s.strip_prefix("sha256:").unwrap_or(s);
         let mut out = [0u8; 32];
-        hex::decode_to_slice(hex_part, &mut out)
-            .map_err(|_| PkiError::MalformedPin(s.to_string()))?;
+        hex::decode_to_slice(hex_part, &mut out).map_err(|_| PkiError::MalformedPin(s.to_string()))?;
         Ok(CaPin(out))
     }
 }
@@ -258,14 +225,7 @@ mod tests {
         let ca = CaBundle::generate("test", "c1").unwrap();
         let req = new_key_and_csr("n1").unwrap();
         let id = Identity::new("c1", Role::Controller, "n1");
-        let cert = ca
-            .issue_for_csr(
-                &req.csr_pem,
-                &id,
-                &["127.0.0.2".parse().unwrap()],
-                Validity::NODE,
-            )
-            .unwrap();
+        let cert = ca.issue_for_csr(&req.csr_pem, &id, &["127.0.0.2".parse().unwrap()], Validity::NODE).unwrap();
         let info = crate::inspect_cert_pem(&cert.cert_pem).unwrap();
         assert_eq!(info.identity, id);
         assert_eq!(info.serial, cert.serial);

@@ -16,24 +16,13 @@ struct Node {
 fn node(ca: &CaBundle, cluster: &str, role: Role, id: &str) -> Node {
     let req = new_key_and_csr(id).unwrap();
     let cert = ca
-        .issue_for_csr(
-            &req.csr_pem,
-            &Identity::new(cluster, role, id),
-            &["127.0.0.1".parse().unwrap()],
-            Validity::NODE,
-        )
+        .issue_for_csr(&req.csr_pem, &Identity::new(cluster, role, id), &["127.0.0.1".parse().unwrap()], Validity::NODE)
         .unwrap();
-    Node {
-        cert: cert.cert_pem,
-        key: req.key_pem,
-    }
+    Node { cert: cert.cert_pem, key: req.key_pem }
 }
 
 /// Runs a handshake to completion; returns the server connection or the first error.
-fn handshake(
-    client: Arc<rustls::ClientConfig>,
-    server: Arc<rustls::ServerConfig>,
-) -> Result<ServerConnection, String> {
+fn handshake(client: Arc<rustls::ClientConfig>, server: Arc<rustls::ServerConfig>) -> Result<ServerConnection, String> {
     let mut c = ClientConnection::new(client, ServerName::try_from("10.9.8.7").unwrap()).unwrap();
     let mut s = ServerConnection::new(server).unwrap();
     for _ in 0..20 {
@@ -45,8 +34,7 @@ fn handshake(
         while !rd.is_empty() {
             s.read_tls(&mut rd).unwrap();
         }
-        s.process_new_packets()
-            .map_err(|e| format!("server: {e}"))?;
+        s.process_new_packets().map_err(|e| format!("server: {e}"))?;
         let mut buf = Vec::new();
         while s.wants_write() {
             s.write_tls(&mut buf).unwrap();
@@ -55,8 +43,7 @@ fn handshake(
         while !rd.is_empty() {
             c.read_tls(&mut rd).unwrap();
         }
-        c.process_new_packets()
-            .map_err(|e| format!("client: {e}"))?;
+        c.process_new_packets().map_err(|e| format!("client: {e}"))?;
         if !c.is_handshaking() && !s.is_handshaking() {
             return Ok(s);
         }
@@ -71,10 +58,7 @@ fn joining_node_trusts_a_controller_by_pin() {
     let server = server_config(&ca.cert_pem, &ctl.cert, &ctl.key, ClientAuth::Optional).unwrap();
     let client = client_config(ServerTrust::Pin(ca.pin().unwrap()), None).unwrap();
     let s = handshake(client, server).unwrap();
-    assert!(
-        peer_info(s.peer_certificates()).is_none(),
-        "anonymous caller has no identity"
-    );
+    assert!(peer_info(s.peer_certificates()).is_none(), "anonymous caller has no identity");
 }
 
 #[test]
@@ -95,38 +79,21 @@ fn clients_refuse_a_server_of_another_cluster_or_role() {
     let ctl = node(&ca, "c1", Role::Controller, "n1");
     let server = server_config(&ca.cert_pem, &ctl.cert, &ctl.key, ClientAuth::Optional).unwrap();
 
-    let foreign = client_config(
-        ServerTrust::Cluster {
-            ca_pem: other.cert_pem.clone(),
-            cluster_id: None,
-        },
-        None,
-    )
-    .unwrap();
+    let foreign =
+        client_config(ServerTrust::Cluster { ca_pem: other.cert_pem.clone(), cluster_id: None }, None).unwrap();
     assert!(handshake(foreign, server.clone()).is_err());
 
-    let wrong_id = client_config(
-        ServerTrust::Cluster {
-            ca_pem: ca.cert_pem.clone(),
-            cluster_id: Some("c9".into()),
-        },
-        None,
-    )
-    .unwrap();
+    let wrong_id =
+        client_config(ServerTrust::Cluster { ca_pem: ca.cert_pem.clone(), cluster_id: Some("c9".into()) }, None)
+            .unwrap();
     let err = handshake(wrong_id, server.clone()).unwrap_err();
     assert!(err.contains("not c9"), "{err}");
 
     let proxy = node(&ca, "c1", Role::Proxy, "p1");
-    let proxy_server =
-        server_config(&ca.cert_pem, &proxy.cert, &proxy.key, ClientAuth::Optional).unwrap();
-    let ok_client = client_config(
-        ServerTrust::Cluster {
-            ca_pem: ca.cert_pem.clone(),
-            cluster_id: Some("c1".into()),
-        },
-        None,
-    )
-    .unwrap();
+    let proxy_server = server_config(&ca.cert_pem, &proxy.cert, &proxy.key, ClientAuth::Optional).unwrap();
+    let ok_client =
+        client_config(ServerTrust::Cluster { ca_pem: ca.cert_pem.clone(), cluster_id: Some("c1".into()) }, None)
+            .unwrap();
     let err = handshake(ok_client.clone(), proxy_server).unwrap_err();
     assert!(err.contains("not a controller"), "{err}");
 
@@ -139,10 +106,7 @@ fn required_client_auth_admits_only_the_cluster_ca() {
     let other = CaBundle::generate("t", "c2").unwrap();
     let ctl = node(&ca, "c1", Role::Controller, "n1");
     let server = server_config(&ca.cert_pem, &ctl.cert, &ctl.key, ClientAuth::Required).unwrap();
-    let trust = ServerTrust::Cluster {
-        ca_pem: ca.cert_pem.clone(),
-        cluster_id: None,
-    };
+    let trust = ServerTrust::Cluster { ca_pem: ca.cert_pem.clone(), cluster_id: None };
 
     assert!(handshake(client_config(trust.clone(), None).unwrap(), server.clone()).is_err());
 

@@ -65,11 +65,7 @@ const SCHEME: &str = "traefikee://";
 
 impl Identity {
     pub fn new(cluster_id: impl Into<String>, role: Role, id: impl Into<String>) -> Self {
-        Identity {
-            cluster_id: cluster_id.into(),
-            role,
-            id: id.into(),
-        }
+        Identity { cluster_id: cluster_id.into(), role, id: id.into() }
     }
 
     pub fn uri(&self) -> String {
@@ -77,16 +73,10 @@ impl Identity {
     }
 
     pub fn parse_uri(uri: &str) -> Result<Self, PkiError> {
-        let bad = |reason: &str| PkiError::BadIdentity {
-            uri: uri.to_string(),
-            reason: reason.to_string(),
-        };
-        let rest = uri
-            .strip_prefix(SCHEME)
-            .ok_or_else(|| bad("does not start with traefikee://"))?;
+        let bad = |reason: &str| PkiError::BadIdentity { uri: uri.to_string(), reason: reason.to_string() };
+        let rest = uri.strip_prefix(SCHEME).ok_or_else(|| bad("does not start with traefikee://"))?;
         let mut parts = rest.split('/');
-        let (Some(cluster_id), Some(role), Some(id), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(cluster_id), Some(role), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected traefikee://<cluster-id>/<role>/<id>"));
         };
@@ -116,8 +106,7 @@ pub struct CertInfo {
 
 /// Reads the identity, serial and expiry of a DER certificate. It does not verify it.
 pub fn inspect_cert_der(der: &[u8]) -> Result<CertInfo, PkiError> {
-    let (_, cert) =
-        X509Certificate::from_der(der).map_err(|e| PkiError::Certificate(e.to_string()))?;
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| PkiError::Certificate(e.to_string()))?;
     let mut identity = None;
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
@@ -132,11 +121,7 @@ pub fn inspect_cert_der(der: &[u8]) -> Result<CertInfo, PkiError> {
     let serial = hex::encode(cert.raw_serial());
     let not_after = OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp())
         .map_err(|e| PkiError::Certificate(e.to_string()))?;
-    Ok(CertInfo {
-        identity,
-        serial,
-        not_after,
-    })
+    Ok(CertInfo { identity, serial, not_after })
 }
 
 /// Same as [`inspect_cert_der`] for the first certificate of a PEM text.
@@ -144,10 +129,7 @@ pub fn inspect_cert_pem(pem: &str) -> Result<CertInfo, PkiError> {
     let der = crate::tls::parse_certs(pem)?
         .into_iter()
         .next()
-        .ok_or_else(|| PkiError::Pem {
-            what: "certificate",
-            reason: "no CERTIFICATE block".into(),
-        })?;
+        .ok_or_else(|| PkiError::Pem { what: "certificate", reason: "no CERTIFICATE block".into() })?;
     inspect_cert_der(&der)
 }
 

@@ -24,33 +24,23 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// Parses every CERTIFICATE block of a PEM text.
 pub fn parse_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, PkiError> {
     let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
-    let certs = certs.map_err(|e| PkiError::Pem {
-        what: "certificate",
-        reason: e.to_string(),
-    })?;
+    let certs = certs.map_err(|e| PkiError::Pem { what: "certificate", reason: e.to_string() })?;
     if certs.is_empty() {
-        return Err(PkiError::Pem {
-            what: "certificate",
-            reason: "no CERTIFICATE block found".into(),
-        });
+        return Err(PkiError::Pem { what: "certificate", reason: "no CERTIFICATE block found".into() });
     }
     Ok(certs)
 }
 
 /// Parses the private key of a PEM text.
 pub fn parse_key(pem: &str) -> Result<PrivateKeyDer<'static>, PkiError> {
-    PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| PkiError::Pem {
-        what: "private key",
-        reason: e.to_string(),
-    })
+    PrivateKeyDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| PkiError::Pem { what: "private key", reason: e.to_string() })
 }
 
 fn roots(ca_pem: &str) -> Result<RootCertStore, PkiError> {
     let mut roots = RootCertStore::empty();
     for cert in parse_certs(ca_pem)? {
-        roots
-            .add(cert)
-            .map_err(|e| PkiError::Certificate(e.to_string()))?;
+        roots.add(cert).map_err(|e| PkiError::Certificate(e.to_string()))?;
     }
     Ok(roots)
 }
@@ -73,15 +63,12 @@ pub fn server_config(
     client_auth: ClientAuth,
 ) -> Result<Arc<ServerConfig>, PkiError> {
     let provider = provider();
-    let builder =
-        WebPkiClientVerifier::builder_with_provider(Arc::new(roots(ca_pem)?), provider.clone());
+    let builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots(ca_pem)?), provider.clone());
     let builder = match client_auth {
         ClientAuth::Required => builder,
         ClientAuth::Optional => builder.allow_unauthenticated(),
     };
-    let verifier = builder
-        .build()
-        .map_err(|e| PkiError::Certificate(e.to_string()))?;
+    let verifier = builder.build().map_err(|e| PkiError::Certificate(e.to_string()))?;
     let mut chain = parse_certs(cert_pem)?;
     chain.extend(parse_certs(ca_pem)?);
     let mut config = ServerConfig::builder_with_provider(provider)
@@ -96,19 +83,13 @@ pub fn server_config(
 #[derive(Debug, Clone)]
 pub enum ServerTrust {
     /// Chain to this CA, and, when given, belong to this cluster id.
-    Cluster {
-        ca_pem: String,
-        cluster_id: Option<String>,
-    },
+    Cluster { ca_pem: String, cluster_id: Option<String> },
     /// Present a CA whose public key has this pin (joining with a token).
     Pin(CaPin),
 }
 
 /// A client configuration: trust as given, and a client certificate when one is given.
-pub fn client_config(
-    trust: ServerTrust,
-    client: Option<(&str, &str)>,
-) -> Result<Arc<ClientConfig>, PkiError> {
+pub fn client_config(trust: ServerTrust, client: Option<(&str, &str)>) -> Result<Arc<ClientConfig>, PkiError> {
     let provider = provider();
     let verifier = Arc::new(ControllerVerifier::new(trust, provider.clone())?);
     let builder = ClientConfig::builder_with_provider(provider)
@@ -116,9 +97,7 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let mut config = match client {
-        Some((cert_pem, key_pem)) => {
-            builder.with_client_auth_cert(parse_certs(cert_pem)?, parse_key(key_pem)?)?
-        }
+        Some((cert_pem, key_pem)) => builder.with_client_auth_cert(parse_certs(cert_pem)?, parse_key(key_pem)?)?,
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -128,9 +107,7 @@ pub fn client_config(
 /// What a server learned of its peer during the handshake: `None` for a caller without a
 /// certificate. The chain was already verified against the CA by rustls.
 pub fn peer_info(peer_certs: Option<&[CertificateDer<'_>]>) -> Option<Result<CertInfo, PkiError>> {
-    peer_certs
-        .and_then(|c| c.first())
-        .map(|leaf| inspect_cert_der(leaf))
+    peer_certs.and_then(|c| c.first()).map(|leaf| inspect_cert_der(leaf))
 }
 
 #[derive(Debug)]
@@ -146,11 +123,7 @@ impl ControllerVerifier {
             ServerTrust::Cluster { ca_pem, .. } => Some(roots(ca_pem)?),
             ServerTrust::Pin(_) => None,
         };
-        Ok(ControllerVerifier {
-            trust,
-            roots,
-            provider,
-        })
+        Ok(ControllerVerifier { trust, roots, provider })
     }
 }
 
@@ -194,11 +167,7 @@ impl ServerCertVerifier for ControllerVerifier {
                 info.identity.role
             )));
         }
-        if let ServerTrust::Cluster {
-            cluster_id: Some(want),
-            ..
-        } = &self.trust
-        {
+        if let ServerTrust::Cluster { cluster_id: Some(want), .. } = &self.trust {
             if &info.identity.cluster_id != want {
                 return Err(bad_cert(format!(
                     "the server belongs to cluster {}, not {want}",
@@ -223,12 +192,7 @@ impl ServerCertVerifier for ControllerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -237,17 +201,10 @@ impl ServerCertVerifier for ControllerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -58,12 +58,7 @@ impl JoinToken {
     pub fn generate(role: TokenRole, ca_pin: CaPin) -> Self {
         let id: [u8; 8] = rand::random();
         let secret: [u8; 32] = rand::random();
-        JoinToken {
-            role,
-            id: hex::encode(id),
-            secret: URL_SAFE_NO_PAD.encode(secret),
-            ca_pin,
-        }
+        JoinToken { role, id: hex::encode(id), secret: URL_SAFE_NO_PAD.encode(secret), ca_pin }
     }
 
     /// What the cluster stores: sha256 of the secret, hex.
@@ -83,23 +78,13 @@ impl JoinToken {
 
 impl fmt::Display for JoinToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{PREFIX}.{}.{}.{}.{}",
-            self.role,
-            self.id,
-            self.secret,
-            hex::encode(self.ca_pin.0)
-        )
+        write!(f, "{PREFIX}.{}.{}.{}.{}", self.role, self.id, self.secret, hex::encode(self.ca_pin.0))
     }
 }
 
 impl fmt::Debug for JoinToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinToken")
-            .field("role", &self.role)
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+        f.debug_struct("JoinToken").field("role", &self.role).field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -114,15 +99,10 @@ impl FromStr for JoinToken {
         }
         let parts: Vec<&str> = s.split('.').collect();
         if parts[0] != PREFIX {
-            return Err(bad(
-                "it does not start with \"tkee1.\"; copy it whole from `traefikee env`",
-            ));
+            return Err(bad("it does not start with \"tkee1.\"; copy it whole from `traefikee env`"));
         }
         if parts.len() != 5 {
-            return Err(bad(&format!(
-                "expected 5 dot-separated parts, found {}",
-                parts.len()
-            )));
+            return Err(bad(&format!("expected 5 dot-separated parts, found {}", parts.len())));
         }
         let role = match parts[1] {
             "control" => TokenRole::Control,
@@ -139,14 +119,8 @@ impl FromStr for JoinToken {
             _ => return Err(bad("the secret is not 32 bytes of base64url")),
         }
         let mut pin = [0u8; 32];
-        hex::decode_to_slice(parts[4], &mut pin)
-            .map_err(|_| bad("the CA pin is not 64 hex digits"))?;
-        Ok(JoinToken {
-            role,
-            id: id.to_ascii_lowercase(),
-            secret: secret.to_string(),
-            ca_pin: CaPin(pin),
-        })
+        hex::decode_to_slice(parts[4], &mut pin).map_err(|_| bad("the CA pin is not 64 hex digits"))?;
+        Ok(JoinToken { role, id: id.to_ascii_lowercase(), secret: secret.to_string(), ca_pin: CaPin(pin) })
     }
 }
 
@@ -187,10 +161,7 @@ mod tests {
             (good.replacen(".control.", ".admin.", 1), "role"),
             (good[..good.len() - 2].to_string(), "CA pin"),
             (format!("{good}.x"), "5 dot-separated"),
-            (
-                good.replacen("tkee1.control.", "tkee1.control.zz", 1),
-                "token id",
-            ),
+            (good.replacen("tkee1.control.", "tkee1.control.zz", 1), "token id"),
         ];
         for (text, needle) in cases {
             let err = text.parse::<JoinToken>().unwrap_err().to_string();
