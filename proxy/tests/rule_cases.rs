@@ -284,7 +284,8 @@ fn default_priority_is_rule_length() {
 
 #[test]
 fn tcp_rules() {
-    let conn = |sni: &'static str| ConnInfo { server_name: sni, client_ip: Some(ip("10.0.0.1")), alpn_protocols: &["h2"] };
+    let conn =
+        |sni: &'static str| ConnInfo { server_name: sni, client_ip: Some(ip("10.0.0.1")), alpn_protocols: &["h2"] };
     let cases: &[(&str, ConnInfo<'_>, bool)] = &[
         ("HostSNI(`example.com`)", conn("example.com"), true),
         ("HostSNI(`example.com`)", conn("EXAMPLE.COM"), true),

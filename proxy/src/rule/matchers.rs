@@ -92,7 +92,10 @@ fn require_ascii(call: &Call, value: &str) -> Result<(), RuleError> {
     if value.is_ascii() {
         return Ok(());
     }
-    Err(err(call, format!("invalid value {value:?} for {}: non-ASCII characters are not allowed, use punycode", call.name)))
+    Err(err(
+        call,
+        format!("invalid value {value:?} for {}: non-ASCII characters are not allowed, use punycode", call.name),
+    ))
 }
 
 /// A `Host`/`HostSNI` expression: an exact name or a one-label wildcard `*.example.com`,
@@ -186,15 +189,30 @@ pub(crate) enum HttpMatcher {
     /// `Host(`*`)` matches every request, even one without a host.
     HostAny,
     Host(HostKey),
-    HostRegexp { re: Regex, matches_empty: bool },
+    HostRegexp {
+        re: Regex,
+        matches_empty: bool,
+    },
     Path(String),
     PathPrefix(String),
     PathRegexp(Regex),
     Method(String),
-    Header { name: String, value: Vec<u8> },
-    HeaderRegexp { name: String, re: Regex },
-    Query { key: Vec<u8>, value: Vec<u8> },
-    QueryRegexp { key: Vec<u8>, re: Regex },
+    Header {
+        name: String,
+        value: Vec<u8>,
+    },
+    HeaderRegexp {
+        name: String,
+        re: Regex,
+    },
+    Query {
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    QueryRegexp {
+        key: Vec<u8>,
+        re: Regex,
+    },
     ClientIp(IpRange),
 }
 
@@ -310,12 +328,7 @@ pub(crate) struct HttpCtx<'r> {
 
 impl<'r> HttpCtx<'r> {
     pub(crate) fn new(req: &'r dyn RequestView) -> Self {
-        HttpCtx {
-            req,
-            host: canonical_host(req.host()),
-            path: routing_path(req.path()).ok(),
-            query: OnceCell::new(),
-        }
+        HttpCtx { req, host: canonical_host(req.host()), path: routing_path(req.path()).ok(), query: OnceCell::new() }
     }
 
     fn query(&self) -> &[(Vec<u8>, Vec<u8>)] {
@@ -418,8 +431,7 @@ impl TcpMatcher {
                 }
                 // `hostOrIP` in tcp/matcher.go: ^(\*\.)?[[:word:]\.\-\:]+$
                 let body = arg.strip_prefix("*.").unwrap_or(arg);
-                let valid =
-                    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-:".contains(&b));
+                let valid = !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-:".contains(&b));
                 if !valid {
                     return Err(err(call, format!("invalid value for HostSNI: {arg:?} is not a valid hostname")));
                 }

@@ -17,8 +17,8 @@ use std::net::IpAddr;
 pub use matchers::{ConnInfo, Rule, TcpRule};
 pub use request::{InvalidPath, RequestView, SimpleRequest};
 
-pub(crate) use request::split_host_port;
 pub(crate) use matchers::{fold_host, wildcard_form, HttpCtx, HttpMatcher, Node};
+pub(crate) use request::split_host_port;
 
 /// Why a rule was refused, with the byte offset in the rule where the problem is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

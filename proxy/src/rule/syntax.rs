@@ -160,7 +160,10 @@ impl<'a> Lexer<'a> {
                 (Tok::Str(value), len)
             }
             '\'' => {
-                return Err(Self::err(start, "single quotes are not accepted: write values in backticks or double quotes"))
+                return Err(Self::err(
+                    start,
+                    "single quotes are not accepted: write values in backticks or double quotes",
+                ))
             }
             c if c == '_' || c.is_alphabetic() => {
                 let len = rest.find(|ch: char| !(ch == '_' || ch.is_alphanumeric())).unwrap_or(rest.len());
@@ -211,7 +214,9 @@ fn unquote_interpreted(s: &str, offset: usize) -> Result<(String, usize), RuleEr
                     b'"' => out.push(b'"'),
                     b'0'..=b'7' => {
                         let digits = bytes.get(i - 1..i + 2).filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
-                        let Some(digits) = digits else { return Err(err(i - 2, "invalid octal escape: expected 3 digits")) };
+                        let Some(digits) = digits else {
+                            return Err(err(i - 2, "invalid octal escape: expected 3 digits"));
+                        };
                         let value = digits.iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
                         let Ok(byte) = u8::try_from(value) else {
                             return Err(err(i - 2, "octal escape value above 255"));
@@ -226,9 +231,14 @@ fn unquote_interpreted(s: &str, offset: usize) -> Result<(String, usize), RuleEr
                             _ => 8,
                         };
                         let hex = bytes.get(i..i + n).and_then(|h| std::str::from_utf8(h).ok());
-                        let value = hex.filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit())).and_then(|h| u32::from_str_radix(h, 16).ok());
+                        let value = hex
+                            .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+                            .and_then(|h| u32::from_str_radix(h, 16).ok());
                         let Some(value) = value else {
-                            return Err(err(i - 2, &format!("invalid \\{} escape: expected {n} hexadecimal digits", e as char)));
+                            return Err(err(
+                                i - 2,
+                                &format!("invalid \\{} escape: expected {n} hexadecimal digits", e as char),
+                            ));
                         };
                         i += n;
                         if e == b'x' {
@@ -334,7 +344,10 @@ impl Parser<'_> {
     fn enter(&mut self) -> Result<(), RuleError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(RuleError { position: self.at, message: format!("rule nested deeper than {MAX_DEPTH} levels") });
+            return Err(RuleError {
+                position: self.at,
+                message: format!("rule nested deeper than {MAX_DEPTH} levels"),
+            });
         }
         Ok(())
     }
