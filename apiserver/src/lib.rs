@@ -1,1 +1,38 @@
-//! placeholder
+//! The REST API every controller serves, on its mTLS port and on its local socket.
+//!
+//! This crate owns the wire contract: one request and one response type per operation, one
+//! JSON error shape, the router, who may call what, and the OpenAPI document generated from
+//! the types. It declares [`ControlPlane`], which the node implements, so it never depends on
+//! the node itself.
+
+mod auth;
+mod error;
+pub mod openapi;
+mod routes;
+pub mod types;
+
+pub use auth::{Caller, Transport};
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use routes::router;
+
+use async_trait::async_trait;
+use types::*;
+
+/// What the API needs from the control plane. Reads come from the answering controller's
+/// state; writes go through Raft, forwarded to the leader when needed.
+#[async_trait]
+pub trait ControlPlane: Send + Sync + 'static {
+    /// Whether a certificate serial has been revoked (checked on every TLS request).
+    async fn is_revoked(&self, serial: &str) -> bool;
+    /// The cluster id, for checking that a certificate belongs to this cluster.
+    fn cluster_id(&self) -> String;
+
+    async fn cluster_info(&self) -> Result<ClusterInfo, ApiError>;
+    async fn list_nodes(&self) -> Result<NodeList, ApiError>;
+    async fn remove_node(&self, caller: &Caller, node: &str) -> Result<RemovedNode, ApiError>;
+    async fn tokens(&self) -> Result<Tokens, ApiError>;
+    async fn rotate_tokens(&self, caller: &Caller) -> Result<Tokens, ApiError>;
+}
+
+/// The version of this build, reported by `version` commands and the cluster info.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

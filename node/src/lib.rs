@@ -1,1 +1,16 @@
-//! node
+//! traefikee: control nodes (Raft on LMDB) and data nodes.
+//!
+//! `main.rs` only parses the command line and calls [`cli::run`].
+
+pub mod api;
+pub mod cli;
+pub mod cluster_port;
+pub mod commands;
+pub mod controller;
+pub mod join;
+pub mod local_client;
+pub mod raft;
+pub mod state;
+pub mod statedir;
+pub mod transport;
+pub mod wire;

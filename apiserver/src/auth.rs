@@ -1,0 +1,97 @@
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use traefikee_pki::{CertInfo, Role};
+
+use crate::{ApiError, ControlPlane};
+
+/// How a request arrived; the server that accepted the connection inserts it.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// The node's unix socket: whoever can open it (mode 0600) is its owner.
+    Local,
+    /// The mTLS port, with the client certificate rustls already verified against the CA.
+    Tls(Option<CertInfo>),
+}
+
+/// Who is calling, once authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The owner of a node, through its local socket.
+    Local,
+    /// An operator with a personal certificate.
+    Operator { name: String, serial: String },
+    /// The one-time bootstrap credential: it may only be exchanged.
+    Enrollment { id: String, serial: String },
+}
+
+impl Caller {
+    /// How the audit trail names the caller.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::Local => "local socket".to_string(),
+            Caller::Operator { name, .. } => format!("operator {name}"),
+            Caller::Enrollment { id, .. } => format!("enrollment {id}"),
+        }
+    }
+}
+
+/// Turns the transport into a [`Caller`] or refuses the request.
+pub(crate) async fn authenticate(State(cp): State<Arc<dyn ControlPlane>>, mut req: Request, next: Next) -> Response {
+    let caller = match req.extensions().get::<Transport>() {
+        Some(Transport::Local) => Ok(Caller::Local),
+        Some(Transport::Tls(Some(cert))) => caller_for_cert(cp.as_ref(), cert).await,
+        Some(Transport::Tls(None)) => Err(ApiError::unauthenticated("a client certificate is required")
+            .with_hint("connect with `traefikeectl connect` to get one, or pass the profile with --clustername")),
+        None => Err(ApiError::internal("request arrived on an unknown transport")),
+    };
+    match caller {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn caller_for_cert(cp: &dyn ControlPlane, cert: &CertInfo) -> Result<Caller, ApiError> {
+    if cert.identity.cluster_id != cp.cluster_id() {
+        return Err(ApiError::unauthenticated(format!(
+            "the client certificate belongs to cluster {}, not to this one",
+            cert.identity.cluster_id
+        )));
+    }
+    if cp.is_revoked(&cert.serial).await {
+        return Err(ApiError::unauthenticated(format!("the client certificate {} has been revoked", cert.serial))
+            .with_hint("ask an operator for a new credential (`traefikeectl credentials create`)"));
+    }
+    match cert.identity.role {
+        Role::Operator => Ok(Caller::Operator { name: cert.identity.id.clone(), serial: cert.serial.clone() }),
+        Role::Enrollment => Ok(Caller::Enrollment { id: cert.identity.id.clone(), serial: cert.serial.clone() }),
+        role @ (Role::Controller | Role::Proxy) => Err(ApiError::forbidden(format!(
+            "a {role} node certificate cannot call the API; use an operator credential"
+        ))),
+    }
+}
+
+/// Extractor for handlers that an operator or the local owner may call.
+#[derive(Debug, Clone)]
+pub(crate) struct Operator(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Caller>() {
+            Some(c @ (Caller::Local | Caller::Operator { .. })) => Ok(Operator(c.clone())),
+            Some(Caller::Enrollment { .. }) => {
+                Err(ApiError::forbidden("the one-time enrollment credential can only be exchanged for a personal one")
+                    .with_hint("run `traefikeectl connect` with it first"))
+            }
+            None => Err(ApiError::unauthenticated("not authenticated")),
+        }
+    }
+}

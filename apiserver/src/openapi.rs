@@ -1,0 +1,27 @@
+//! The OpenAPI document, generated from the types and handlers.
+
+use utoipa::OpenApi;
+
+use crate::routes::{
+    __path_cluster_info, __path_list_nodes, __path_openapi, __path_remove_node, __path_rotate_tokens, __path_tokens,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "traefikee API",
+        description = "Manage a traefikee cluster. Served with mutual TLS on every controller and on each node's local socket."
+    ),
+    paths(cluster_info, list_nodes, remove_node, tokens, rotate_tokens, openapi),
+    components(schemas(crate::ErrorBody, crate::ApiError, crate::ErrorCode))
+)]
+struct ApiDoc;
+
+/// The document as pretty JSON, exactly as committed under `apiserver/openapi.json`.
+pub fn document() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = crate::VERSION.to_string();
+    let mut text = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

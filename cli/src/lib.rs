@@ -1,0 +1,3 @@
+//! traefikeectl, and the output helpers both command-line tools share.
+
+pub mod output;

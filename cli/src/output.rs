@@ -1,0 +1,141 @@
+//! How both command-line tools print: the guide's plain tables, or JSON / YAML.
+
+use comfy_table::{presets, ContentArrangement, Table};
+use serde::Serialize;
+use traefikee_apiserver::types::{NodeInfo, NodeList};
+
+/// `-o table|json|yaml`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
+
+/// Renders `value` as JSON or YAML, or as the table `table` builds.
+pub fn render<T: Serialize>(format: Format, value: &T, table: impl FnOnce(&T) -> String) -> String {
+    match format {
+        Format::Table => table(value),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Yaml => serde_yaml::to_string(value).unwrap_or_else(|e| format!("error: {e}\n")),
+    }
+}
+
+/// A table in the guide's style: headers underlined with dashes, columns two spaces apart,
+/// no borders, no trailing spaces.
+pub fn plain_table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
+    table.add_row(headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    table.add_row(headers.iter().map(|h| "-".repeat(h.len())).collect::<Vec<_>>());
+    for row in rows {
+        table.add_row(row);
+    }
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    let mut out = String::new();
+    for line in table.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn role_label(node: &NodeInfo) -> String {
+    let mut label = node.role.label().to_string();
+    if node.leader {
+        label.push_str(" (Current Leader)");
+    }
+    label
+}
+
+fn upper<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// `list-nodes` and `list-nodes --details`.
+pub fn nodes_table(list: &NodeList, details: bool) -> String {
+    if details {
+        let rows = list
+            .nodes
+            .iter()
+            .map(|n| {
+                vec![
+                    n.id.clone(),
+                    n.name.clone(),
+                    upper(&n.membership),
+                    upper(&n.status),
+                    upper(&n.availability),
+                    role_label(n),
+                ]
+            })
+            .collect();
+        plain_table(&["ID", "Name", "Membership", "Status", "Availability", "Role"], rows)
+    } else {
+        let rows = list.nodes.iter().map(|n| vec![n.name.clone(), role_label(n)]).collect();
+        plain_table(&["Name", "Role"], rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use traefikee_apiserver::types::{Availability, Membership, NodeRole, Status};
+
+    use super::*;
+
+    fn node(name: &str, role: NodeRole, leader: bool, status: Status) -> NodeInfo {
+        NodeInfo {
+            id: format!("{:016x}", name.len()),
+            name: name.into(),
+            role,
+            leader,
+            membership: Membership::Accepted,
+            status,
+            availability: Availability::Active,
+            address: String::new(),
+            api_address: None,
+            joined_at: String::new(),
+            last_seen_ms: None,
+        }
+    }
+
+    #[test]
+    fn tables_look_like_the_guide() {
+        let list = NodeList {
+            nodes: vec![
+                node("control-node-1", NodeRole::ControlNode, true, Status::Ready),
+                node("control-node-2", NodeRole::ControlNode, false, Status::Down),
+                node("data-node-1", NodeRole::DataNode, false, Status::Ready),
+            ],
+        };
+        assert_eq!(
+            nodes_table(&list, false),
+            "Name            Role\n\
+             ----            ----\n\
+             control-node-1  CONTROL NODE (Current Leader)\n\
+             control-node-2  CONTROL NODE\n\
+             data-node-1     DATA NODE\n"
+        );
+        let details = nodes_table(&list, true);
+        assert!(
+            details.starts_with("ID                Name            Membership  Status  Availability  Role\n"),
+            "{details}"
+        );
+        assert!(details.contains("control-node-2  ACCEPTED    DOWN    ACTIVE        CONTROL NODE\n"), "{details}");
+    }
+
+    #[test]
+    fn json_and_yaml_carry_every_field() {
+        let list = NodeList { nodes: vec![node("n", NodeRole::DataNode, false, Status::Ready)] };
+        let json = render(Format::Json, &list, |_| unreachable!());
+        assert!(json.contains("\"role\": \"DATA_NODE\""));
+        let yaml = render(Format::Yaml, &list, |_| unreachable!());
+        assert!(yaml.contains("status: READY"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The `traefikee` command line, as clap types. Command code lives in `crate::commands`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use traefikee_cli::output::Format;
+
+pub const DEFAULT_STATEDIR: &str = "/var/lib/traefikee_state";
+pub const DEFAULT_SOCKET: &str = "/var/run/traefikee.sock";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "traefikee",
+    version,
+    about = "traefikee: a highly available ingress cluster — control nodes (Raft) and data nodes (proxies)",
+    propagate_version = true,
+    after_help = "Run `traefikee <command> --help` for the flags of a command."
+)]
+pub struct Cli {
+    /// Log level: error, warn, info, debug, trace (or a RUST_LOG filter).
+    #[arg(long = "log.level", global = true, env = "TRAEFIKEE_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a cluster: CA, join tokens, API credentials and the first control node.
+    Bootstrap(BootstrapArgs),
+    /// Start a control node that joins a cluster (or rejoins from its state dir).
+    StartControlNode(ControlNodeArgs),
+    /// List the nodes of the cluster (through this node's socket).
+    ListNodes(ListNodesArgs),
+    /// Print the join tokens as shell exports.
+    Env(SocketArgs),
+    /// Manage the join tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Remove a node from the cluster by name or id.
+    RmNode(RmNodeArgs),
+    /// Print the version.
+    Version,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SocketArgs {
+    /// The node's local API socket.
+    #[arg(long, env = "TRAEFIKEE_SOCKET", default_value = DEFAULT_SOCKET)]
+    pub traefikeesocket: PathBuf,
+}
+
+/// Where a control node listens and how others reach it.
+#[derive(Debug, Clone, Args)]
+pub struct ControlNodeNetArgs {
+    /// Address the cluster port listens on.
+    #[arg(long, default_value = "0.0.0.0:4242")]
+    pub listen: SocketAddr,
+
+    /// Address other nodes reach this node's cluster port at (default: --listen, unless it is
+    /// a wildcard address).
+    #[arg(long)]
+    pub advertise: Option<String>,
+
+    /// Address the mTLS API listens on (default: the --listen IP, port 55055).
+    #[arg(long = "api.addr")]
+    pub api_addr: Option<SocketAddr>,
+
+    /// Name of this node (default: the host name).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Where this node keeps its identity and Raft data.
+    #[arg(long, default_value = DEFAULT_STATEDIR)]
+    pub statedir: PathBuf,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub net: ControlNodeNetArgs,
+
+    /// Number of control nodes of the cluster. With more than one, this bootstrap node waits
+    /// for them, hands the cluster over and exits.
+    #[arg(long = "controlnodes", alias = "controlNodes", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=99))]
+    pub control_nodes: u32,
+
+    /// Seconds to wait for the control nodes before giving up (no cluster is left behind).
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+
+    /// Name of the cluster.
+    #[arg(long, default_value = "traefikee")]
+    pub clustername: String,
+
+    /// Where to write the one-time API credentials for `traefikeectl connect`.
+    #[arg(long, default_value = "./.traefikee")]
+    pub mtlscertsoutputdir: PathBuf,
+
+    /// Accepted for compatibility with TraefikEE; traefikee needs no license.
+    #[arg(long)]
+    pub licensekey: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlNodeArgs {
+    #[command(flatten)]
+    pub net: ControlNodeNetArgs,
+
+    /// Cluster addresses of existing control nodes, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub peeraddresses: Vec<String>,
+
+    /// The control node token (`traefikee env`); not needed to restart from a state dir.
+    #[arg(long, env = "TRAEFIKEE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Seconds to keep trying to reach a peer before giving up.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ListNodesArgs {
+    /// Show ids, membership, status and availability.
+    #[arg(long)]
+    pub details: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Replace both join tokens; the old ones are refused from then on.
+    Rotate(SocketArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RmNodeArgs {
+    /// Name or id of the node (see `list-nodes --details`).
+    pub node: String,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
+}

@@ -1,0 +1,141 @@
+//! The cluster port (4242): Raft RPCs, joins, promotions, forwarded writes and heartbeats.
+//!
+//! TLS client certificates are optional here so a new node can join with its token alone;
+//! every other endpoint demands the role it needs through an extractor.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::{Json, Router};
+use traefikee_apiserver::{ApiError, Caller};
+use traefikee_pki::{CertInfo, Role};
+
+use crate::controller::{Committed, Controller};
+use crate::raft::NodeId;
+use crate::state::{keys, Request};
+use crate::transport::Peer;
+use crate::wire::{AbortRequest, HeartbeatResponse, JoinRequest, JoinResponse, PromoteResponse, HOPS_HEADER};
+
+/// A caller holding a controller certificate of this cluster.
+pub struct ControllerPeer(pub CertInfo);
+
+/// A caller holding a controller or proxy certificate of this cluster.
+pub struct NodePeer(pub CertInfo);
+
+fn peer_with_role(parts: &Parts, roles: &[Role]) -> Result<CertInfo, ApiError> {
+    let Some(Peer(Some(info))) = parts.extensions.get::<Peer>() else {
+        return Err(ApiError::unauthenticated("this endpoint needs a node certificate of the cluster"));
+    };
+    if !roles.contains(&info.identity.role) {
+        return Err(ApiError::forbidden(format!("a {} certificate may not call this endpoint", info.identity.role)));
+    }
+    Ok(info.clone())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ControllerPeer {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        peer_with_role(parts, &[Role::Controller]).map(ControllerPeer)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for NodePeer {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        peer_with_role(parts, &[Role::Controller, Role::Proxy]).map(NodePeer)
+    }
+}
+
+fn node_id_of(info: &CertInfo) -> Result<NodeId, ApiError> {
+    u64::from_str_radix(&info.identity.id, 16)
+        .map_err(|_| ApiError::forbidden("the certificate does not name a node id"))
+}
+
+fn hops(headers: &HeaderMap) -> u32 {
+    headers.get(HOPS_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+pub fn router(controller: Arc<Controller>) -> Router {
+    Router::new()
+        .merge(crate::raft::server::routes())
+        .route("/cluster/v1/join", post(join))
+        .route("/cluster/v1/promote", post(promote))
+        .route("/cluster/v1/write", post(write))
+        .route("/cluster/v1/remove", post(remove))
+        .route("/cluster/v1/heartbeat", post(heartbeat))
+        .route("/cluster/v1/abort", post(abort))
+        .route("/cluster/v1/elect", post(elect))
+        .fallback(|| async { ApiError::not_found("no such endpoint on the cluster port") })
+        .with_state(controller)
+}
+
+type C = State<Arc<Controller>>;
+
+async fn join(State(c): C, headers: HeaderMap, Json(req): Json<JoinRequest>) -> Result<Json<JoinResponse>, ApiError> {
+    c.join(req, hops(&headers)).await.map(Json)
+}
+
+/// A controller asks to be promoted; a forwarding controller passes the node id in the body.
+async fn promote(
+    State(c): C,
+    headers: HeaderMap,
+    ControllerPeer(peer): ControllerPeer,
+    body: Option<Json<NodeId>>,
+) -> Result<Json<PromoteResponse>, ApiError> {
+    let node = match body {
+        Some(Json(id)) if hops(&headers) > 0 => id,
+        _ => node_id_of(&peer)?,
+    };
+    c.promote(node, hops(&headers)).await.map(Json)
+}
+
+async fn write(
+    State(c): C,
+    headers: HeaderMap,
+    _: ControllerPeer,
+    Json(req): Json<Request>,
+) -> Result<Json<Committed>, ApiError> {
+    c.write_hops(req, hops(&headers)).await.map(Json)
+}
+
+async fn remove(
+    State(c): C,
+    headers: HeaderMap,
+    _: ControllerPeer,
+    Json((id, actor)): Json<(NodeId, String)>,
+) -> Result<Json<()>, ApiError> {
+    c.remove(&Caller::Operator { name: actor, serial: String::new() }, id, hops(&headers)).await.map(Json)
+}
+
+async fn heartbeat(State(c): C, NodePeer(peer): NodePeer) -> Result<Json<HeartbeatResponse>, ApiError> {
+    let id = node_id_of(&peer)?;
+    c.record_heartbeat(id);
+    Ok(Json(HeartbeatResponse { controllers: c.controllers()? }))
+}
+
+/// The bootstrap node gave up waiting: a control node that joined it stops.
+async fn abort(
+    State(c): C,
+    ControllerPeer(peer): ControllerPeer,
+    Json(req): Json<AbortRequest>,
+) -> Result<Json<()>, ApiError> {
+    let from = node_id_of(&peer)?;
+    let plan = c.cluster_record()?.bootstrap;
+    if plan.map(|p| p.bootstrap_node) != Some(from) {
+        return Err(ApiError::forbidden(format!(
+            "only the bootstrap node may abort; {} is not it",
+            keys::node_id_text(from)
+        )));
+    }
+    c.abort.send_replace(Some(req.reason));
+    Ok(Json(()))
+}
+
+/// The bootstrap node handed over: start an election now rather than after a timeout.
+async fn elect(State(c): C, _: ControllerPeer) -> Result<Json<()>, ApiError> {
+    c.raft.trigger().elect().await.map_err(crate::controller::internal)?;
+    Ok(Json(()))
+}

@@ -1,0 +1,52 @@
+//! Commands that talk to a running node through its local socket.
+
+use traefikee_apiserver::types::{NodeList, RemovedNode, Tokens};
+use traefikee_cli::output;
+
+use crate::cli::args::{ListNodesArgs, RmNodeArgs, SocketArgs};
+use crate::cli::Outcome;
+use crate::local_client::LocalClient;
+
+pub async fn list_nodes(args: ListNodesArgs) -> Outcome {
+    let list: NodeList = LocalClient::new(&args.socket.traefikeesocket).get("/api/v1/nodes").await?;
+    print!("{}", output::render(args.output, &list, |l| output::nodes_table(l, args.details)));
+    Ok(())
+}
+
+fn print_env(tokens: &Tokens) {
+    println!("export CONTROL_NODE_TOKEN=\"{}\"", tokens.control_node_token);
+    println!("export DATA_NODE_TOKEN=\"{}\"", tokens.data_node_token);
+}
+
+pub async fn env(args: SocketArgs) -> Outcome {
+    let tokens: Tokens = LocalClient::new(&args.traefikeesocket).get("/api/v1/tokens").await?;
+    print_env(&tokens);
+    Ok(())
+}
+
+pub async fn rotate_tokens(args: SocketArgs) -> Outcome {
+    let tokens: Tokens = LocalClient::new(&args.traefikeesocket).post::<(), _>("/api/v1/tokens/rotate", None).await?;
+    eprintln!("Join tokens rotated: the previous ones are refused from now on.");
+    print_env(&tokens);
+    Ok(())
+}
+
+pub async fn rm_node(args: RmNodeArgs) -> Outcome {
+    let path = format!("/api/v1/nodes/{}", encode_segment(&args.node));
+    let removed: RemovedNode = LocalClient::new(&args.socket.traefikeesocket).delete(&path).await?;
+    println!("Node {} ({}) removed from the cluster", removed.removed.name, removed.removed.id);
+    Ok(())
+}
+
+/// Percent-encodes a path segment (node names are host names, but be safe).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

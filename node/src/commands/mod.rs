@@ -1,0 +1,125 @@
+//! One module per `traefikee` command; shared plumbing for the ones that run a control node.
+
+pub mod bootstrap;
+pub mod control_node;
+pub mod local;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, UnixListener};
+use traefikee_apiserver::{ControlPlane, ErrorCode};
+use traefikee_pki::tls::{server_config, ClientAuth};
+
+use crate::api::Api;
+use crate::cli::args::ControlNodeNetArgs;
+use crate::cli::{Failure, Outcome};
+use crate::controller::Controller;
+use crate::statedir::StateDir;
+use crate::transport;
+
+/// A control node's listeners, bound before anything else happens so that a port in use is
+/// reported before any state is created.
+pub struct Bound {
+    pub cluster: TcpListener,
+    pub api: TcpListener,
+    pub socket: UnixListener,
+    pub socket_path: PathBuf,
+    pub advertise: String,
+    pub api_advertise: String,
+}
+
+fn port_error(what: &str, addr: SocketAddr, e: std::io::Error) -> Failure {
+    let f = Failure::new(ErrorCode::Conflict, format!("cannot listen on {addr} for the {what}: {e}"));
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            f.hint("another traefikee node or another program uses this port; stop it or choose another address")
+        }
+        std::io::ErrorKind::AddrNotAvailable => f.hint("this machine has no such address; check --listen / --api.addr"),
+        _ => f,
+    }
+}
+
+pub async fn bind(net: &ControlNodeNetArgs) -> Result<Bound, Failure> {
+    let advertise = match &net.advertise {
+        Some(a) => a.clone(),
+        None if net.listen.ip().is_unspecified() => {
+            return Err(Failure::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "--listen={} is a wildcard address, so other nodes cannot be told where to reach this one",
+                    net.listen
+                ),
+            )
+            .hint("pass --advertise=IP:PORT, the address other nodes reach this one at"))
+        }
+        None => net.listen.to_string(),
+    };
+    let api_addr = net.api_addr.unwrap_or_else(|| SocketAddr::new(net.listen.ip(), 55055));
+    let api_advertise = if api_addr.ip().is_unspecified() {
+        let host = advertise.rsplit_once(':').map(|(h, _)| h).unwrap_or(&advertise);
+        format!("{host}:{}", api_addr.port())
+    } else {
+        api_addr.to_string()
+    };
+    let cluster = TcpListener::bind(net.listen).await.map_err(|e| port_error("cluster port", net.listen, e))?;
+    let api = TcpListener::bind(api_addr).await.map_err(|e| port_error("API", api_addr, e))?;
+    let socket_path = net.socket.traefikeesocket.clone();
+    let socket = transport::bind_socket(&socket_path).await.map_err(|e| {
+        let f = Failure::new(ErrorCode::Conflict, format!("cannot create the socket {}: {e}", socket_path.display()));
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            f.hint("run as root for the default socket, or pass --traefikeesocket=PATH")
+        } else {
+            f.hint("pass another --traefikeesocket=PATH")
+        }
+    })?;
+    Ok(Bound { cluster, api, socket, socket_path, advertise, api_advertise })
+}
+
+/// Serves the cluster port, the API and the local socket for `controller`.
+pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
+    let id = &controller.identity;
+    let tls_err = |e: traefikee_pki::PkiError| Failure::new(ErrorCode::Internal, format!("TLS setup: {e}"));
+    let cluster_tls = server_config(&id.ca_pem, &id.cert_pem, &id.key_pem, ClientAuth::Optional).map_err(tls_err)?;
+    let api_tls = server_config(&id.ca_pem, &id.cert_pem, &id.key_pem, ClientAuth::Required).map_err(tls_err)?;
+    let cp: Arc<dyn ControlPlane> = Arc::new(Api(controller.clone()));
+    let api = traefikee_apiserver::router(cp);
+    tokio::spawn(transport::serve_tls(bound.cluster, cluster_tls, crate::cluster_port::router(controller.clone())));
+    tokio::spawn(transport::serve_tls(bound.api, api_tls, api.clone()));
+    tokio::spawn(transport::serve_socket(bound.socket, api));
+    controller.spawn_heartbeats();
+    Ok(())
+}
+
+/// Runs until SIGINT/SIGTERM (a clean stop) or until the bootstrap node aborts.
+pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, socket: &std::path::Path) -> Outcome {
+    let mut abort = controller.abort.subscribe();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot watch for SIGTERM: {e}")))?;
+    let outcome = tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        _ = term.recv() => Ok(()),
+        reason = abort.wait_for(|r| r.is_some()) => {
+            let reason = reason.ok().and_then(|r| r.clone()).unwrap_or_default();
+            Err(Failure::refused(format!("the bootstrap node gave up: {reason}; no cluster was created")))
+        }
+    };
+    tracing::info!("stopping");
+    let _ = controller.raft.shutdown().await;
+    if outcome.is_err() {
+        let _ = statedir.wipe();
+    }
+    let _ = std::fs::remove_file(socket);
+    outcome
+}
+
+/// The default node name: the host name.
+pub fn default_name() -> String {
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "traefikee".into())
+}
+
+/// The IP in a `host:port` address, if the host is an IP.
+pub fn advertise_ip(advertise: &str) -> Option<IpAddr> {
+    crate::controller::host_ip(advertise)
+}

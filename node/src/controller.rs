@@ -1,0 +1,588 @@
+//! A running control node: its Raft handle, its view of the cluster, and the operations that
+//! must run on the leader (joins, promotions, removals), forwarded there when needed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::ChangeMembers;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use traefikee_apiserver::types::{Availability, Membership, NodeInfo, NodeRole, Status};
+use traefikee_apiserver::{ApiError, Caller};
+use traefikee_pki::{CaBundle, Identity, JoinToken, Role, TokenRole, Validity};
+
+use crate::raft::network::Network;
+use crate::raft::store::Db;
+use crate::raft::{NodeAddr, NodeId, Raft, WRITE_TIMEOUT};
+use crate::state::{
+    self, keys, Command, NodeKind, NodeRecord, RefusalKind, Request, Response, StateError, TokenRecord,
+};
+use crate::statedir::{NodeIdentity, StateDir};
+use crate::wire::{JoinRequest, JoinResponse, PeerInfo, PromoteResponse, HOPS_HEADER, MAX_HOPS};
+
+/// A node counts as DOWN once nothing was heard from it for this long.
+pub const DOWN_AFTER: Duration = Duration::from_secs(3);
+/// How often every node reports to every controller.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+
+pub struct Controller {
+    pub identity: NodeIdentity,
+    pub advertise: String,
+    pub api_address: Option<String>,
+    pub raft: Raft,
+    pub db: Db,
+    /// HTTPS client authenticated as this controller.
+    pub peers: reqwest::Client,
+    last_seen: Mutex<HashMap<NodeId, Instant>>,
+    /// Fires when the bootstrap node gives up and this node must stop.
+    pub abort: tokio::sync::watch::Sender<Option<String>>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller").field("id", &self.identity.node_id).field("name", &self.identity.name).finish()
+    }
+}
+
+pub fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(e.to_string())
+}
+
+impl From<StateError> for ApiError {
+    fn from(e: StateError) -> Self {
+        internal(e)
+    }
+}
+
+/// A command's result and the log index it was committed at.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Committed {
+    pub response: Response,
+    pub index: u64,
+}
+
+/// What went wrong forwarding a request to another controller.
+enum Forwarded<T> {
+    Answer(Result<T, ApiError>),
+    /// The request never reached the peer: safe to send again.
+    NotSent(String),
+}
+
+/// An HTTPS client for talking to controllers as `identity`.
+pub fn peer_client(identity: &NodeIdentity) -> Result<reqwest::Client, anyhow::Error> {
+    let tls = traefikee_pki::tls::client_config(
+        traefikee_pki::tls::ServerTrust::Cluster {
+            ca_pem: identity.ca_pem.clone(),
+            cluster_id: Some(identity.cluster_id.clone()),
+        },
+        Some((&identity.cert_pem, &identity.key_pem)),
+    )?;
+    Ok(reqwest::Client::builder()
+        .use_preconfigured_tls((*tls).clone())
+        .connect_timeout(Duration::from_secs(1))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+impl Controller {
+    /// Opens the node's Raft storage and starts Raft. Serving the cluster port is the
+    /// caller's job (see `server`).
+    pub async fn start(
+        identity: NodeIdentity,
+        statedir: &StateDir,
+        advertise: String,
+        api_address: Option<String>,
+    ) -> Result<Arc<Controller>, anyhow::Error> {
+        let db = Db::open(&statedir.raft_dir())?;
+        let peers = peer_client(&identity)?;
+        let (log, sm) = db.raft_storage();
+        let config = Arc::new(crate::raft::config(&identity.cluster_id).validate()?);
+        let raft = Raft::new(identity.node_id, config, Network::new(peers.clone()), log, sm).await?;
+        Ok(Arc::new(Controller {
+            identity,
+            advertise,
+            api_address,
+            raft,
+            db,
+            peers,
+            last_seen: Mutex::new(HashMap::new()),
+            abort: tokio::sync::watch::channel(None).0,
+        }))
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.identity.node_id
+    }
+
+    pub fn leader(&self) -> Option<NodeId> {
+        self.raft.metrics().borrow().current_leader
+    }
+
+    fn leader_addr(&self) -> Option<(NodeId, String)> {
+        let m = self.raft.metrics().borrow().clone();
+        let leader = m.current_leader?;
+        let node = m.membership_config.membership().get_node(&leader)?.clone();
+        Some((leader, node.addr))
+    }
+
+    pub fn voters(&self) -> BTreeSet<NodeId> {
+        self.raft.metrics().borrow().membership_config.membership().voter_ids().collect()
+    }
+
+    pub fn members(&self) -> BTreeSet<NodeId> {
+        self.raft.metrics().borrow().membership_config.membership().nodes().map(|(id, _)| *id).collect()
+    }
+
+    // ---- liveness -------------------------------------------------------------------------
+
+    pub fn record_heartbeat(&self, node: NodeId) {
+        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).insert(node, Instant::now());
+    }
+
+    fn since_seen(&self, node: NodeId) -> Option<Duration> {
+        if node == self.id() {
+            return Some(Duration::ZERO);
+        }
+        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).get(&node).map(|t| t.elapsed())
+    }
+
+    pub fn is_ready(&self, node: NodeId) -> bool {
+        self.since_seen(node).is_some_and(|d| d < DOWN_AFTER)
+    }
+
+    /// Controllers of the registry, as peers.
+    pub fn controllers(&self) -> Result<Vec<PeerInfo>, StateError> {
+        Ok(self
+            .db
+            .read(|v| v.nodes())?
+            .into_iter()
+            .filter(|n| n.kind == NodeKind::Controller)
+            .map(|n| PeerInfo { id: n.id, name: n.name, address: n.address, api_address: n.api_address })
+            .collect())
+    }
+
+    /// Reports to every other controller once a second, so each one knows who is alive.
+    pub fn spawn_heartbeats(self: &Arc<Self>) {
+        let this = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(me) = this.upgrade() else { return };
+                let Ok(peers) = me.controllers() else { continue };
+                for peer in peers.into_iter().filter(|p| p.id != me.id()) {
+                    let client = me.peers.clone();
+                    tokio::spawn(async move {
+                        let url = format!("https://{}/cluster/v1/heartbeat", peer.address);
+                        let _ = client.post(url).timeout(Duration::from_millis(900)).send().await;
+                    });
+                }
+            }
+        });
+    }
+
+    // ---- reads ----------------------------------------------------------------------------
+
+    /// The node list as this controller sees it.
+    pub fn node_infos(&self) -> Result<Vec<NodeInfo>, ApiError> {
+        let records = self.db.read(|v| v.nodes())?;
+        let leader = self.leader();
+        let voters = self.voters();
+        let mut out: Vec<NodeInfo> = records
+            .into_iter()
+            .map(|r| {
+                let since = self.since_seen(r.id);
+                NodeInfo {
+                    id: keys::node_id_text(r.id),
+                    role: match r.kind {
+                        NodeKind::Controller => NodeRole::ControlNode,
+                        NodeKind::Proxy => NodeRole::DataNode,
+                    },
+                    leader: leader == Some(r.id),
+                    membership: match r.kind {
+                        NodeKind::Controller if !voters.contains(&r.id) => Membership::Pending,
+                        _ => Membership::Accepted,
+                    },
+                    status: if since.is_some_and(|d| d < DOWN_AFTER) { Status::Ready } else { Status::Down },
+                    availability: Availability::Active,
+                    address: r.address,
+                    api_address: r.api_address,
+                    joined_at: state::rfc3339(r.joined_at),
+                    last_seen_ms: since.map(|d| d.as_millis() as u64),
+                    name: r.name,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    pub fn cluster_record(&self) -> Result<state::ClusterRecord, ApiError> {
+        self.db
+            .read(|v| v.cluster())?
+            .ok_or_else(|| ApiError::unavailable("this node has not received the cluster state yet"))
+    }
+
+    pub fn tokens(&self) -> Result<(TokenRecord, TokenRecord), ApiError> {
+        let (c, d) = self.db.read(|v| Ok((v.token(TokenRole::Control)?, v.token(TokenRole::Data)?)))?;
+        match (c, d) {
+            (Some(c), Some(d)) => Ok((c, d)),
+            _ => Err(ApiError::unavailable("this node has not received the cluster state yet")),
+        }
+    }
+
+    // ---- writes ---------------------------------------------------------------------------
+
+    /// Commits a command through Raft, forwarding it to the leader when this node is not.
+    /// A refusal from the state machine becomes an API error.
+    pub async fn write(&self, req: Request) -> Result<(), ApiError> {
+        let committed = self.write_hops(req, 0).await?;
+        // Read-your-writes: the caller reads this node's state next, which may trail the leader.
+        let mut applied = self.db.applied();
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, applied.wait_for(|a| *a >= committed.index)).await;
+        match committed.response {
+            Response::Done => Ok(()),
+            Response::Refused(r) => Err(match r.kind {
+                RefusalKind::Conflict => ApiError::conflict(r.message),
+                RefusalKind::NotFound => ApiError::not_found(r.message),
+                RefusalKind::Unauthorized => ApiError::unauthenticated(r.message),
+                RefusalKind::Invalid => ApiError::invalid(r.message),
+            }),
+        }
+    }
+
+    /// As [`Controller::write`], counting forwarding hops, returning the raw response and the
+    /// index it was committed at.
+    pub async fn write_hops(&self, req: Request, hops: u32) -> Result<Committed, ApiError> {
+        let deadline = Instant::now() + WRITE_TIMEOUT;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(self.no_quorum());
+            }
+            match tokio::time::timeout(remaining, self.raft.client_write(req.clone())).await {
+                Err(_) => return Err(self.no_quorum()),
+                Ok(Ok(resp)) => return Ok(Committed { response: resp.data, index: resp.log_id.index }),
+                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(fwd)))) => {
+                    if hops >= MAX_HOPS {
+                        return Err(ApiError::unavailable("the leader moved while the request was being forwarded"));
+                    }
+                    let Some(leader) = fwd.leader_node else {
+                        // An election is under way.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    };
+                    match self
+                        .forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, remaining)
+                        .await
+                    {
+                        Forwarded::Answer(answer) => return answer,
+                        Forwarded::NotSent(why) => {
+                            tracing::debug!("leader {} unreachable ({why}); retrying", leader.addr);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                    }
+                }
+                Ok(Err(e)) => return Err(internal(e)),
+            }
+        }
+    }
+
+    fn no_quorum(&self) -> ApiError {
+        let voters = self.voters();
+        let ready = voters.iter().filter(|v| self.is_ready(**v)).count();
+        ApiError::unavailable(format!(
+            "no quorum: the change was not committed within {}s; {ready} of {} control nodes answer and {} are needed",
+            WRITE_TIMEOUT.as_secs(),
+            voters.len(),
+            voters.len() / 2 + 1
+        ))
+        .with_hint("bring the control nodes that are DOWN back (`traefikee list-nodes --details`); nothing was changed")
+    }
+
+    /// Sends a request to another controller's cluster port.
+    async fn forward<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        addr: &str,
+        path: &str,
+        body: &Req,
+        hops: u32,
+        timeout: Duration,
+    ) -> Forwarded<Resp> {
+        let url = format!("https://{addr}{path}");
+        let sent = self.peers.post(&url).header(HOPS_HEADER, hops).json(body).timeout(timeout).send().await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) if e.is_connect() => return Forwarded::NotSent(e.to_string()),
+            Err(e) => {
+                return Forwarded::Answer(Err(ApiError::unavailable(format!(
+                    "the leader at {addr} did not answer ({e}); the change may or may not have been applied"
+                ))))
+            }
+        };
+        Forwarded::Answer(decode(resp).await)
+    }
+
+    /// Runs `local` if this node leads, or forwards the request to the leader's `path`,
+    /// waiting up to the write timeout for a leader to be known.
+    async fn on_leader<Req, Resp, F, Fut>(&self, path: &str, body: &Req, hops: u32, local: F) -> Result<Resp, ApiError>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Resp, ApiError>>,
+    {
+        let deadline = Instant::now() + WRITE_TIMEOUT;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(self.no_quorum());
+            }
+            match self.leader_addr() {
+                Some((leader, _)) if leader == self.id() => return local().await,
+                Some((_, addr)) if hops < MAX_HOPS => {
+                    match self.forward(&addr, path, body, hops + 1, remaining).await {
+                        Forwarded::Answer(a) => return a,
+                        Forwarded::NotSent(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+                Some(_) => return Err(ApiError::unavailable("the leader moved while the request was being forwarded")),
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    // ---- joining --------------------------------------------------------------------------
+
+    /// Admits a node that presented a join token (on the leader, or forwarded there).
+    pub async fn join(&self, req: JoinRequest, hops: u32) -> Result<JoinResponse, ApiError> {
+        self.on_leader("/cluster/v1/join", &req, hops, || self.join_local(&req)).await
+    }
+
+    async fn join_local(&self, req: &JoinRequest) -> Result<JoinResponse, ApiError> {
+        let token: JoinToken = req.token.parse().map_err(|e: traefikee_pki::PkiError| {
+            ApiError::unauthenticated(e.to_string()).with_hint("copy the token whole from `traefikee env`")
+        })?;
+        let (wanted, what) = match req.kind {
+            NodeKind::Controller => (TokenRole::Control, "a control node"),
+            NodeKind::Proxy => (TokenRole::Data, "a data node"),
+        };
+        if token.role != wanted {
+            return Err(ApiError::forbidden(format!(
+                "this is a {}; {what} joins with the {}",
+                token.role.describe(),
+                wanted.describe()
+            ))
+            .with_hint(format!("use {} from `traefikee env`", env_var(wanted))));
+        }
+        let (control, data) = self.tokens()?;
+        let current = if wanted == TokenRole::Control { control } else { data };
+        let current: JoinToken = current.token.parse().map_err(internal)?;
+        if current.id != token.id || !token.matches_hash(&current.secret_hash()) {
+            return Err(ApiError::unauthenticated(format!(
+                "the {} is not valid for this cluster: it is wrong or was rotated",
+                wanted.describe()
+            ))
+            .with_hint(format!("get the current one with `traefikee env` ({})", env_var(wanted))));
+        }
+        if req.name.trim().is_empty() {
+            return Err(ApiError::invalid("the node name is empty").with_hint("pass --name"));
+        }
+        let existing = self.db.read(|v| v.nodes())?;
+        if let Some(other) = existing.iter().find(|n| n.name == req.name) {
+            return Err(ApiError::conflict(format!(
+                "a node named {:?} is already in the cluster (id {})",
+                req.name,
+                keys::node_id_text(other.id)
+            ))
+            .with_hint("give this node another name with --name, or remove the old one with `traefikee rm-node`"));
+        }
+        let node_id = loop {
+            let id: u64 = rand::random();
+            if id != 0 && !existing.iter().any(|n| n.id == id) {
+                break id;
+            }
+        };
+        let cluster = self.cluster_record()?;
+        let role = match req.kind {
+            NodeKind::Controller => Role::Controller,
+            NodeKind::Proxy => Role::Proxy,
+        };
+        let identity = Identity::new(&cluster.id, role, keys::node_id_text(node_id));
+        let ips: Vec<IpAddr> = [Some(req.address.as_str()), req.api_address.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(host_ip)
+            .collect();
+        let cert = cluster
+            .ca
+            .issue_for_csr(&req.csr_pem, &identity, &ips, Validity::NODE)
+            .map_err(|e| ApiError::invalid(format!("the certificate request is not acceptable: {e}")))?;
+        let node = NodeRecord {
+            id: node_id,
+            name: req.name.clone(),
+            kind: req.kind,
+            address: req.address.clone(),
+            api_address: req.api_address.clone(),
+            joined_at: state::now_ms(),
+            cert_serial: cert.serial.clone(),
+        };
+        self.write(Request::new(
+            format!("join token {}", token.id),
+            Command::AddNode { node, token_id: token.id.clone() },
+        ))
+        .await?;
+        tracing::info!(node = %req.name, id = %keys::node_id_text(node_id), kind = ?req.kind, "node joined");
+        Ok(JoinResponse {
+            node_id,
+            cert_pem: cert.cert_pem,
+            ca_pem: cluster.ca.cert_pem.clone(),
+            cluster_id: cluster.id,
+            cluster_name: cluster.name,
+            controllers: self.controllers()?,
+        })
+    }
+
+    /// Makes a joined control node a Raft learner, then a voter (unless a bootstrap is
+    /// pending: the bootstrap node promotes everyone at once when all have come).
+    pub async fn promote(&self, node: NodeId, hops: u32) -> Result<PromoteResponse, ApiError> {
+        self.on_leader("/cluster/v1/promote", &node, hops, || self.promote_local(node)).await
+    }
+
+    async fn promote_local(&self, node_id: NodeId) -> Result<PromoteResponse, ApiError> {
+        let node = self.db.read(|v| v.node(node_id))?.ok_or_else(|| {
+            ApiError::not_found(format!("node {} is not in the cluster (was it removed?)", keys::node_id_text(node_id)))
+        })?;
+        if node.kind != NodeKind::Controller {
+            return Err(ApiError::forbidden("only control nodes join the Raft membership"));
+        }
+        if !self.members().contains(&node_id) {
+            let add = self.raft.add_learner(node_id, NodeAddr { addr: node.address.clone() }, true);
+            match tokio::time::timeout(Duration::from_secs(60), add).await {
+                Ok(Ok(_)) => tracing::info!(node = %node.name, "added as learner"),
+                Ok(Err(e)) => {
+                    return Err(ApiError::unavailable(format!("could not add {} as a learner: {e}", node.name)))
+                }
+                Err(_) => return Err(ApiError::unavailable(format!("{} did not catch up within 60s", node.name))),
+            }
+        }
+        if self.cluster_record()?.bootstrap.is_some() {
+            return Ok(PromoteResponse { voter: false });
+        }
+        if !self.voters().contains(&node_id) {
+            let change = self.raft.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([node_id])), false);
+            match tokio::time::timeout(WRITE_TIMEOUT, change).await {
+                Ok(Ok(_)) => tracing::info!(node = %node.name, "promoted to voter"),
+                Ok(Err(e)) => return Err(ApiError::unavailable(format!("could not promote {}: {e}", node.name))),
+                Err(_) => return Err(self.no_quorum()),
+            }
+        }
+        Ok(PromoteResponse { voter: true })
+    }
+
+    // ---- removal --------------------------------------------------------------------------
+
+    /// Finds a node by exact name or id.
+    pub fn find_node(&self, key: &str) -> Result<NodeRecord, ApiError> {
+        let nodes = self.db.read(|v| v.nodes())?;
+        nodes.into_iter().find(|n| n.name == key || keys::node_id_text(n.id) == key.to_ascii_lowercase()).ok_or_else(
+            || {
+                ApiError::not_found(format!("no node named or with id {key:?}"))
+                    .with_hint("`list-nodes --details` shows names and ids")
+            },
+        )
+    }
+
+    /// Removes a node; a control node leaves the Raft membership first.
+    pub async fn remove(&self, caller: &Caller, node_id: NodeId, hops: u32) -> Result<(), ApiError> {
+        let body = (node_id, caller.actor());
+        self.on_leader("/cluster/v1/remove", &body, hops, || self.remove_local(node_id, caller.actor())).await
+    }
+
+    async fn remove_local(&self, node_id: NodeId, actor: String) -> Result<(), ApiError> {
+        let node = self
+            .db
+            .read(|v| v.node(node_id))?
+            .ok_or_else(|| ApiError::not_found(format!("no node with id {}", keys::node_id_text(node_id))))?;
+        let voters = self.voters();
+        if voters.contains(&node_id) {
+            let remaining: Vec<NodeId> = voters.iter().copied().filter(|v| *v != node_id).collect();
+            if remaining.is_empty() {
+                return Err(ApiError::conflict(format!(
+                    "{} is the last control node; removing it would destroy the cluster",
+                    node.name
+                )));
+            }
+            let ready = remaining.iter().filter(|v| self.is_ready(**v)).count();
+            let needed = remaining.len() / 2 + 1;
+            if ready < needed {
+                return Err(ApiError::conflict(format!(
+                    "removing {} would break quorum: {ready} of the {} remaining control nodes answer and {needed} are needed",
+                    node.name,
+                    remaining.len()
+                ))
+                .with_hint("bring the control nodes that are DOWN back first, or remove those instead"));
+            }
+        }
+        if self.members().contains(&node_id) {
+            let changes = if voters.contains(&node_id) {
+                ChangeMembers::RemoveVoters(BTreeSet::from([node_id]))
+            } else {
+                ChangeMembers::RemoveNodes(BTreeSet::from([node_id]))
+            };
+            match tokio::time::timeout(WRITE_TIMEOUT, self.raft.change_membership(changes, false)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(ApiError::unavailable(format!("could not change the membership: {e}"))),
+                Err(_) => return Err(self.no_quorum()),
+            }
+        }
+        // If this node removed itself it is no longer leader: `write` forwards to the new one.
+        self.write(Request::new(actor, Command::RemoveNode { id: node_id })).await
+    }
+
+    pub async fn rotate_tokens(&self, caller: &Caller) -> Result<(), ApiError> {
+        let ca = self.cluster_record()?.ca;
+        let (control, data) = new_tokens(&ca).map_err(internal)?;
+        self.write(Request::new(caller.actor(), Command::RotateTokens { control, data })).await
+    }
+}
+
+/// Fresh control and data tokens pinned to `ca`.
+pub fn new_tokens(ca: &CaBundle) -> Result<(TokenRecord, TokenRecord), traefikee_pki::PkiError> {
+    let pin = ca.pin()?;
+    let now = state::now_ms();
+    let rec = |role| TokenRecord { role, token: JoinToken::generate(role, pin).to_string(), created_at: now };
+    Ok((rec(TokenRole::Control), rec(TokenRole::Data)))
+}
+
+/// The environment variable the guide uses for a token.
+pub fn env_var(role: TokenRole) -> &'static str {
+    match role {
+        TokenRole::Control => "CONTROL_NODE_TOKEN",
+        TokenRole::Data => "DATA_NODE_TOKEN",
+    }
+}
+
+/// The IP of a `host:port` address, when the host is an IP.
+pub fn host_ip(addr: &str) -> Option<IpAddr> {
+    addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip())
+}
+
+/// Decodes an answer of the cluster port or the API: the body on success, the error shape
+/// otherwise.
+pub async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ApiError> {
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|e| ApiError::unavailable(format!("reading the answer: {e}")))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| internal(format!("unexpected answer: {e}")));
+    }
+    match serde_json::from_slice::<traefikee_apiserver::ErrorBody>(&bytes) {
+        Ok(body) => Err(body.error),
+        Err(_) => Err(ApiError::internal(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))),
+    }
+}

@@ -1,0 +1,51 @@
+//! Raft RPC endpoints on the cluster port; only controllers may call them.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use openraft::error::{InstallSnapshotError, RaftError};
+use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotResponse, VoteRequest, VoteResponse};
+
+use super::network::SnapshotChunk;
+use super::{NodeId, TypeConfig};
+use crate::cluster_port::ControllerPeer;
+use crate::controller::Controller;
+
+pub fn routes() -> Router<Arc<Controller>> {
+    Router::new()
+        .route("/raft/v1/append", post(append))
+        .route("/raft/v1/vote", post(vote))
+        .route("/raft/v1/snapshot", post(snapshot))
+}
+
+async fn append(
+    State(c): State<Arc<Controller>>,
+    _: ControllerPeer,
+    Json(req): Json<AppendEntriesRequest<TypeConfig>>,
+) -> Json<Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>> {
+    Json(c.raft.append_entries(req).await)
+}
+
+async fn vote(
+    State(c): State<Arc<Controller>>,
+    _: ControllerPeer,
+    Json(req): Json<VoteRequest<NodeId>>,
+) -> Json<Result<VoteResponse<NodeId>, RaftError<NodeId>>> {
+    Json(c.raft.vote(req).await)
+}
+
+async fn snapshot(
+    State(c): State<Arc<Controller>>,
+    _: ControllerPeer,
+    Json(chunk): Json<SnapshotChunk>,
+) -> Result<
+    Json<Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>>,
+    traefikee_apiserver::ApiError,
+> {
+    let req = chunk
+        .into_request()
+        .map_err(|e| traefikee_apiserver::ApiError::invalid(format!("snapshot chunk data is not base64: {e}")))?;
+    Ok(Json(c.raft.install_snapshot(req).await))
+}

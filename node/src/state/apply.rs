@@ -1,0 +1,124 @@
+use heed::{RoTxn, RwTxn};
+use traefikee_pki::{JoinToken, TokenRole};
+
+use super::keys;
+use super::read::{get, put, SmDb, StateError, StateView};
+use super::{Command, NodeKind, RefusalKind, Request, Response};
+
+/// How many audit records are kept; older ones are dropped as new ones come.
+const AUDIT_RETENTION: u64 = 10_000;
+
+/// Applies one command inside the caller's write transaction.
+pub fn apply(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, StateError> {
+    let (response, detail) = apply_command(db, txn, req)?;
+    if let (Response::Done, Some((action, detail))) = (&response, detail) {
+        audit(db, txn, req, action, detail)?;
+    }
+    Ok(response)
+}
+
+type Applied = (Response, Option<(&'static str, String)>);
+
+fn done(action: &'static str, detail: String) -> Result<Applied, StateError> {
+    Ok((Response::Done, Some((action, detail))))
+}
+
+fn refused(kind: RefusalKind, message: String) -> Result<Applied, StateError> {
+    Ok((Response::refused(kind, message), None))
+}
+
+fn view<'a>(db: SmDb, txn: &'a RoTxn<'a>) -> StateView<'a> {
+    StateView::new(db, txn)
+}
+
+fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied, StateError> {
+    match &req.command {
+        Command::InitCluster { cluster, control, data, node, enrollment } => {
+            if let Some(existing) = view(db, txn).cluster()? {
+                return refused(RefusalKind::Conflict, format!("cluster {} is already initialized", existing.id));
+            }
+            put(db, txn, keys::CLUSTER, cluster)?;
+            put(db, txn, &keys::token(TokenRole::Control), control)?;
+            put(db, txn, &keys::token(TokenRole::Data), data)?;
+            put(db, txn, &keys::node(node.id), node)?;
+            put(db, txn, &keys::enrollment(&enrollment.id), enrollment)?;
+            done("cluster.init", format!("cluster {} ({}) created by {}", cluster.name, cluster.id, node.name))
+        }
+        Command::AddNode { node, token_id } => {
+            let v = view(db, txn);
+            if v.cluster()?.is_none() {
+                return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
+            }
+            let role = match node.kind {
+                NodeKind::Controller => TokenRole::Control,
+                NodeKind::Proxy => TokenRole::Data,
+            };
+            let current = v.token(role)?.and_then(|t| t.token.parse::<JoinToken>().ok());
+            if current.as_ref().map(|t| &t.id) != Some(token_id) {
+                return refused(
+                    RefusalKind::Unauthorized,
+                    format!("the {} was rotated while {} was joining", role.describe(), node.name),
+                );
+            }
+            if let Some(existing) = v.node(node.id)? {
+                if existing == *node {
+                    return Ok((Response::Done, None));
+                }
+                return refused(RefusalKind::Conflict, format!("node id {} is already taken", node.id));
+            }
+            if let Some(other) = v.node_by_name(&node.name)? {
+                return refused(
+                    RefusalKind::Conflict,
+                    format!(
+                        "a node named {:?} is already in the cluster (id {})",
+                        node.name,
+                        keys::node_id_text(other.id)
+                    ),
+                );
+            }
+            put(db, txn, &keys::node(node.id), node)?;
+            let kind = match node.kind {
+                NodeKind::Controller => "control node",
+                NodeKind::Proxy => "data node",
+            };
+            done(
+                "node.join",
+                format!("{kind} {} ({}) joined from {}", node.name, keys::node_id_text(node.id), node.address),
+            )
+        }
+        Command::RemoveNode { id } => {
+            let Some(node) = view(db, txn).node(*id)? else {
+                return refused(RefusalKind::NotFound, format!("no node with id {}", keys::node_id_text(*id)));
+            };
+            db.delete(txn, &keys::node(*id))?;
+            done("node.remove", format!("{} ({}) removed", node.name, keys::node_id_text(*id)))
+        }
+        Command::RotateTokens { control, data } => {
+            put(db, txn, &keys::token(TokenRole::Control), control)?;
+            put(db, txn, &keys::token(TokenRole::Data), data)?;
+            done("tokens.rotate", "control and data node tokens replaced".into())
+        }
+        Command::FinishBootstrap => {
+            let Some(mut cluster) = view(db, txn).cluster()? else {
+                return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
+            };
+            let Some(plan) = cluster.bootstrap.take() else {
+                return Ok((Response::Done, None));
+            };
+            put(db, txn, keys::CLUSTER, &cluster)?;
+            db.delete(txn, &keys::node(plan.bootstrap_node))?;
+            done("bootstrap.finish", format!("bootstrap handed the cluster to {} control nodes", plan.control_nodes))
+        }
+    }
+}
+
+fn audit(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, action: &str, detail: String) -> Result<(), StateError> {
+    let seq = get::<u64>(db, txn, keys::AUDIT_SEQ)?.unwrap_or(0) + 1;
+    let record = super::AuditRecord { seq, at: req.at, actor: req.actor.clone(), action: action.to_string(), detail };
+    put(db, txn, &keys::audit(seq), &record)?;
+    put(db, txn, keys::AUDIT_SEQ, &seq)?;
+    if seq > AUDIT_RETENTION {
+        db.delete(txn, &keys::audit(seq - AUDIT_RETENTION))?;
+    }
+    Ok(())
+}

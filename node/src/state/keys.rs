@@ -1,0 +1,27 @@
+//! Key layout of the state machine database. Fixed-width hex keeps numeric order.
+
+pub const CLUSTER: &str = "cluster";
+pub const AUDIT_SEQ: &str = "seq/audit";
+pub const NODE_PREFIX: &str = "node/";
+pub const AUDIT_PREFIX: &str = "audit/";
+
+pub fn token(role: traefikee_pki::TokenRole) -> String {
+    format!("token/{role}")
+}
+
+pub fn node(id: u64) -> String {
+    format!("{NODE_PREFIX}{id:016x}")
+}
+
+pub fn enrollment(id: &str) -> String {
+    format!("enrollment/{id}")
+}
+
+pub fn audit(seq: u64) -> String {
+    format!("{AUDIT_PREFIX}{seq:016x}")
+}
+
+/// How node ids are shown to people.
+pub fn node_id_text(id: u64) -> String {
+    format!("{id:016x}")
+}

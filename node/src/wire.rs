@@ -1,0 +1,62 @@
+//! Bodies exchanged on the cluster port (4242) between nodes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::NodeKind;
+
+/// `POST /cluster/v1/join`: a new node presents a token and a CSR.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    pub token: String,
+    pub kind: NodeKind,
+    pub name: String,
+    /// Advertised cluster address of a control node; for a data node, where it listens.
+    pub address: String,
+    pub api_address: Option<String>,
+    pub csr_pem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinResponse {
+    pub node_id: u64,
+    pub cert_pem: String,
+    pub ca_pem: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub controllers: Vec<PeerInfo>,
+}
+
+/// A control node as other nodes need to know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    pub id: u64,
+    pub name: String,
+    pub address: String,
+    pub api_address: Option<String>,
+}
+
+/// `POST /cluster/v1/promote`: a joined control node whose server is up asks to become a
+/// Raft member.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PromoteResponse {
+    pub voter: bool,
+}
+
+/// `POST /cluster/v1/heartbeat` answer: the controllers, so nodes learn new ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    pub controllers: Vec<PeerInfo>,
+}
+
+/// `POST /cluster/v1/abort`: the bootstrap node gave up; joined control nodes stop.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbortRequest {
+    pub reason: String,
+}
+
+/// Header carrying how many times a request was forwarded between controllers.
+pub const HOPS_HEADER: &str = "x-traefikee-hops";
+/// Forwarding stops after this many hops (a leader that moved twice while we forwarded).
+pub const MAX_HOPS: u32 = 3;
