@@ -1,0 +1,103 @@
+//! Traefik's file-provider configuration: model, loading and validation.
+//!
+//! The model mirrors Traefik v3's YAML/TOML format key for key, so that an existing Traefik file
+//! loads unchanged when it uses only what traefikee implements. Every struct refuses unknown
+//! keys; keys that Traefik knows but traefikee does not implement are refused with a specific
+//! message. After parsing, the whole document is validated and every problem is reported at once
+//! with its key path. The model serializes back to the same format and compares with `==`, so the
+//! engine can tell what changed between two versions.
+
+mod document;
+mod duration;
+mod dynamic;
+mod load;
+mod middleware;
+mod static_config;
+mod unsupported;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use document::ConfigDocument;
+pub use duration::GoDuration;
+pub use dynamic::*;
+pub use load::ParseError;
+pub use middleware::*;
+pub use static_config::*;
+pub use unsupported::{Hint, Unsupported};
+pub use validate::{ValidationError, ValidationErrors};
+
+/// A configuration text format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML (`.yml`, `.yaml`).
+    Yaml,
+    /// TOML (`.toml`).
+    Toml,
+    /// JSON (`.json`), the output format of the API.
+    Json,
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The text is not a configuration in the model's shape.
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    /// The configuration parsed but is inconsistent.
+    #[error("{0}")]
+    Invalid(#[from] ValidationErrors),
+    /// The file could not be read.
+    #[error("reading {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file name does not say which format it is in.
+    #[error("{}: unknown configuration format, expected a .yml, .yaml, .toml or .json file", path.display())]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Parses and validates a dynamic configuration (routers, services, middlewares, TLS).
+pub fn load_dynamic(text: &str, format: Format) -> Result<DynamicConfig, ConfigError> {
+    let config: DynamicConfig = load::parse(text, format)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// Parses and validates a static configuration (entry points, providers).
+pub fn load_static(text: &str, format: Format) -> Result<StaticConfig, ConfigError> {
+    let config: StaticConfig = load::parse(text, format)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// Parses and validates a document holding static and dynamic keys together, as
+/// `traefikee deploy --configfile` accepts.
+pub fn load_document(text: &str, format: Format) -> Result<ConfigDocument, ConfigError> {
+    let document: ConfigDocument = load::parse(text, format)?;
+    document.validate()?;
+    Ok(document)
+}
+
+/// Reads a combined document from a file, choosing the format by extension.
+pub fn load_file(path: &Path) -> Result<ConfigDocument, ConfigError> {
+    let (text, format) = load::read_file(path)?;
+    load_document(&text, format)
+}
+
+impl ConfigDocument {
+    /// Serializes the document in `format`.
+    pub fn to_string(&self, format: Format) -> Result<String, String> {
+        match format {
+            Format::Yaml => serde_yaml::to_string(self).map_err(|e| e.to_string()),
+            Format::Toml => toml::to_string(self).map_err(|e| e.to_string()),
+            Format::Json => serde_json::to_string_pretty(self).map_err(|e| e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The static part of Traefik's configuration ("install configuration"): entry points and
+//! providers. Options follow `pkg/config/static/entrypoints.go` in Traefik v3.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::duration::GoDuration;
+use super::dynamic::Domain;
+use super::unsupported::{self as hint, Unsupported};
+
+/// Entry points and providers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StaticConfig {
+    /// Entry points by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entry_points: BTreeMap<String, EntryPoint>,
+    /// Configuration providers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Providers>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub certificates_resolvers: Option<Unsupported<hint::CertificatesResolvers>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub api: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub log: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub access_log: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub metrics: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub tracing: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub ping: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub global: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub servers_transport: Option<Unsupported<hint::ServersTransport>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub tcp_servers_transport: Option<Unsupported<hint::ServersTransport>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub host_resolver: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub experimental: Option<Unsupported<hint::Plugins>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub core: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub spiffe: Option<Unsupported<hint::StaticSection>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub ocsp: Option<Unsupported<hint::StaticSection>>,
+}
+
+/// A listening address and what happens on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EntryPoint {
+    /// `[host]:port`, optionally followed by `/tcp` (`/udp` is refused).
+    #[serde(default)]
+    pub address: String,
+    /// Routers without `entryPoints` attach to the entry points marked `asDefault`, or to all
+    /// entry points when none is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_default: Option<bool>,
+    /// HTTP options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<EntryPointHttp>,
+    /// Connection timeouts and shutdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<EntryPointTransport>,
+    /// Which peers may set `X-Forwarded-*`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_headers: Option<ForwardedHeaders>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub proxy_protocol: Option<Unsupported<hint::EntryPointOption>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub http2: Option<Unsupported<hint::EntryPointOption>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub http3: Option<Unsupported<hint::EntryPointOption>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub udp: Option<Unsupported<hint::Udp>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub observability: Option<Unsupported<hint::Observability>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing, rename = "allowACMEByPass")]
+    pub allow_acme_bypass: Option<Unsupported<hint::CertResolver>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub reuse_port: Option<Unsupported<hint::EntryPointOption>>,
+}
+
+impl EntryPoint {
+    /// The address without its `/tcp` suffix.
+    pub fn listen_address(&self) -> &str {
+        self.address.split_once('/').map_or(self.address.as_str(), |(addr, _)| addr)
+    }
+}
+
+/// `entryPoints.<name>.http`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EntryPointHttp {
+    /// Redirect every request to another entry point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirections: Option<Redirections>,
+    /// Middlewares applied to every router of the entry point, before the router's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub middlewares: Vec<String>,
+    /// Default TLS settings of the entry point's routers.
+    #[serde(
+        default,
+        deserialize_with = "super::dynamic::present_means_enabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tls: Option<EntryPointTls>,
+}
+
+/// `entryPoints.<name>.http.redirections`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Redirections {
+    /// The redirection target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<RedirectEntryPoint>,
+}
+
+/// Redirect to an entry point (`to`: its name, or a port such as `:443`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedirectEntryPoint {
+    /// Target entry point name or `:port`.
+    #[serde(default)]
+    pub to: String,
+    /// Scheme of the redirection (default `https`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// 301/308 instead of 302/307 (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permanent: Option<bool>,
+    /// Priority of the generated router (default `MaxInt64 - 1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+}
+
+impl RedirectEntryPoint {
+    /// Traefik's default priority for the redirection router: `math.MaxInt - 1`.
+    pub const DEFAULT_PRIORITY: i64 = i64::MAX - 1;
+
+    /// The scheme, `https` unless set.
+    pub fn scheme(&self) -> &str {
+        self.scheme.as_deref().unwrap_or("https")
+    }
+}
+
+/// `entryPoints.<name>.http.tls`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EntryPointTls {
+    /// Name of the TLS options (`tls.options`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+    /// Domains of the default certificate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub cert_resolver: Option<Unsupported<hint::CertResolver>>,
+}
+
+/// `entryPoints.<name>.transport`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EntryPointTransport {
+    /// Timeouts applied to client connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responding_timeouts: Option<RespondingTimeouts>,
+    /// Shutdown behaviour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life_cycle: Option<LifeCycle>,
+}
+
+/// Client-side timeouts; zero means none.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RespondingTimeouts {
+    /// Maximum time to read a whole request (default 60s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_timeout: Option<GoDuration>,
+    /// Maximum time to write a response (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_timeout: Option<GoDuration>,
+    /// Maximum idle time of a keep-alive connection (default 180s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<GoDuration>,
+}
+
+impl RespondingTimeouts {
+    /// Traefik's default read timeout.
+    pub const DEFAULT_READ: GoDuration = GoDuration::from_secs(60);
+    /// Traefik's default idle timeout.
+    pub const DEFAULT_IDLE: GoDuration = GoDuration::from_secs(180);
+}
+
+/// Graceful shutdown settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifeCycle {
+    /// How long to keep accepting requests once shutdown starts (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_accept_grace_timeout: Option<GoDuration>,
+    /// How long in-flight requests may take to finish (default 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_time_out: Option<GoDuration>,
+}
+
+impl LifeCycle {
+    /// Traefik's default grace timeout.
+    pub const DEFAULT_GRACE: GoDuration = GoDuration::from_secs(10);
+}
+
+/// `entryPoints.<name>.forwardedHeaders`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForwardedHeaders {
+    /// Peers (IPs or CIDRs) whose `X-Forwarded-*` headers are kept.
+    #[serde(default, rename = "trustedIPs", skip_serializing_if = "Vec::is_empty")]
+    pub trusted_ips: Vec<String>,
+    /// Trust every peer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure: Option<bool>,
+}
+
+/// `providers`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Providers {
+    /// The file provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileProvider>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub docker: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub swarm: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub kubernetes_ingress: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing, rename = "kubernetesCRD")]
+    pub kubernetes_crd: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub kubernetes_gateway: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing, rename = "kubernetesIngressNGINX")]
+    pub kubernetes_ingress_nginx: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub consul_catalog: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub nomad: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub ecs: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub consul: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub etcd: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub zoo_keeper: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub redis: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub http: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub rest: Option<Unsupported<hint::OtherProvider>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub plugin: Option<Unsupported<hint::OtherProvider>>,
+}
+
+/// `providers.file`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileProvider {
+    /// One configuration file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// A directory of configuration files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
+    /// Reload on change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<bool>,
+}
