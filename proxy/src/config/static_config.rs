@@ -66,6 +66,20 @@ pub struct StaticConfig {
     pub ocsp: Option<Unsupported<hint::StaticSection>>,
 }
 
+impl StaticConfig {
+    /// Entry points of routers that name none: those marked `asDefault`, or every entry point
+    /// when none is marked (Traefik's `getDefaultsEntrypoints`), sorted, UDP ones excluded.
+    pub fn default_entry_points(&self) -> Vec<&str> {
+        let any_marked = self.entry_points.values().any(|ep| ep.as_default == Some(true));
+        self.entry_points
+            .iter()
+            .filter(|(_, ep)| !any_marked || ep.as_default == Some(true))
+            .filter(|(_, ep)| !ep.address.to_ascii_lowercase().ends_with("/udp"))
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+}
+
 /// A listening address and what happens on it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -17,10 +17,13 @@
 //! break ties by router name so that every proxy of a cluster answers the same way.
 
 mod path_tree;
+mod tables;
 
 use std::collections::HashMap;
 
 use path_tree::{PathKind, PathTree};
+
+pub use tables::{HttpRoutingTables, RouteBuildError, RouteTarget};
 
 use crate::rule::{fold_host, wildcard_form, HttpCtx, HttpMatcher, InvalidPath, Node, RequestView, Rule};
 
