@@ -38,6 +38,8 @@ pub struct Controller {
     /// HTTPS client authenticated as this controller.
     pub peers: reqwest::Client,
     last_seen: Mutex<HashMap<NodeId, Instant>>,
+    /// Membership changes run one at a time: Raft refuses a change while another is in flight.
+    pub membership_lock: tokio::sync::Mutex<()>,
     /// Fires when the bootstrap node gives up and this node must stop.
     pub abort: tokio::sync::watch::Sender<Option<String>>,
 }
@@ -110,6 +112,7 @@ impl Controller {
             db,
             peers,
             last_seen: Mutex::new(HashMap::new()),
+            membership_lock: tokio::sync::Mutex::new(()),
             abort: tokio::sync::watch::channel(None).0,
         }))
     }
@@ -455,6 +458,7 @@ impl Controller {
     }
 
     async fn promote_local(&self, node_id: NodeId) -> Result<PromoteResponse, ApiError> {
+        let _serial = self.membership_lock.lock().await;
         let node = self.db.read(|v| v.node(node_id))?.ok_or_else(|| {
             ApiError::not_found(format!("node {} is not in the cluster (was it removed?)", keys::node_id_text(node_id)))
         })?;
@@ -505,6 +509,7 @@ impl Controller {
     }
 
     async fn remove_local(&self, node_id: NodeId, actor: String) -> Result<(), ApiError> {
+        let _serial = self.membership_lock.lock().await;
         let node = self
             .db
             .read(|v| v.node(node_id))?

@@ -254,6 +254,7 @@ async fn hand_over(c: &Arc<Controller>, wanted: u32, deadline: Instant, timeout:
             _ = tokio::time::sleep(wait) => {}
         }
     };
+    let _serial = c.membership_lock.lock().await;
     c.write(Request::new("bootstrap", Command::FinishBootstrap)).await.map_err(|e| e.message)?;
     let voters: BTreeSet<u64> = successors.iter().map(|p| p.id).collect();
     loop {

@@ -122,7 +122,7 @@ fn check_same_cluster(identity: &NodeIdentity, token: Option<&JoinToken>, stated
 async fn become_member(c: &Arc<Controller>, peers: &[String], deadline: Instant) -> Outcome {
     let mut backoff = Duration::from_millis(100);
     loop {
-        if c.members().contains(&c.id()) {
+        if c.voters().contains(&c.id()) {
             return Ok(());
         }
         let mut targets: Vec<String> =

@@ -31,13 +31,23 @@ pub struct Bound {
 }
 
 fn port_error(what: &str, addr: SocketAddr, e: std::io::Error) -> Failure {
-    let f = Failure::new(ErrorCode::Conflict, format!("cannot listen on {addr} for the {what}: {e}"));
-    match e.kind() {
-        std::io::ErrorKind::AddrInUse => {
-            f.hint("another traefikee node or another program uses this port; stop it or choose another address")
+    let (reason, hint) = match e.kind() {
+        std::io::ErrorKind::AddrInUse => (
+            "address already in use".to_string(),
+            Some("another traefikee node or another program uses this port; stop it or choose another address"),
+        ),
+        std::io::ErrorKind::AddrNotAvailable => {
+            ("no such address on this machine".to_string(), Some("check --listen and --api.addr"))
         }
-        std::io::ErrorKind::AddrNotAvailable => f.hint("this machine has no such address; check --listen / --api.addr"),
-        _ => f,
+        std::io::ErrorKind::PermissionDenied => {
+            ("permission denied".to_string(), Some("ports below 1024 need root or CAP_NET_BIND_SERVICE"))
+        }
+        _ => (e.to_string(), None),
+    };
+    let f = Failure::new(ErrorCode::Conflict, format!("cannot listen on {addr} for the {what}: {reason}"));
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
     }
 }
 

@@ -1,0 +1,178 @@
+//! Bad input and faults of the control plane: each is refused with a clear message and a
+//! non-zero exit, and changes nothing.
+
+use std::time::{Duration, Instant};
+
+use traefikee_testkit::{wait_for, Cluster};
+
+const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
+
+fn assert_refused(run: &traefikee_testkit::Run, code: i32, needle: &str) {
+    assert_eq!(run.code(), Some(code), "expected exit {code}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", run.stderr);
+    assert!(run.stderr.contains("error: "), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn bootstrap_gives_up_when_the_control_nodes_do_not_come_and_leaves_no_cluster() {
+    let mut c = Cluster::new(BIN);
+    let boot = c.add("boot");
+    let cn = c.add("cn1");
+    let args = c.bootstrap_args(boot, &["--controlnodes=3", "--timeout=4"]);
+    c.node_mut(boot).start(args);
+    wait_for(Duration::from_secs(20), "the bootstrap node", || c.node(boot).nodes());
+    let (control, _) = c.node(boot).tokens();
+    let args = c.control_node_args(cn, &[boot], &control);
+    c.node_mut(cn).start(args);
+
+    let status = c.node_mut(boot).wait_exit(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(3), "{}", c.all_logs());
+    let logs = c.node(boot).logs();
+    assert!(logs.contains("only 1 of 3 control nodes joined within 4s; the cluster was not created"), "{logs}");
+
+    let status = c.node_mut(cn).wait_exit(Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(c.node(cn).logs().contains("the bootstrap node gave up"), "{}", c.node(cn).logs());
+
+    assert!(!c.node(boot).statedir().join("node.json").exists());
+    assert!(!c.node(cn).statedir().join("node.json").exists());
+    assert!(
+        !c.node(boot).creds_dir().join("key.pem").exists(),
+        "credentials of a cluster that does not exist are removed"
+    );
+}
+
+#[test]
+fn wrong_tokens_are_refused_and_change_nothing() {
+    let mut a = Cluster::new(BIN);
+    let ids = a.start_control_plane(&["a1"]);
+    let (control, data) = a.node(ids[0]).tokens();
+    let mut b = Cluster::new(BIN);
+    let other = b.start_control_plane(&["b1"]);
+    let (foreign, _) = b.node(other[0]).tokens();
+
+    fn attempt(a: &mut Cluster, first: usize, name: &str, token: &str) -> traefikee_testkit::Run {
+        let i = a.add(name);
+        let mut args = a.control_node_args(i, &[first], token);
+        args.push("--timeout=5".into());
+        let run = a.run(&args);
+        assert!(!a.node(i).statedir().join("node.json").exists(), "{name}: no identity may be written");
+        run
+    }
+
+    assert_refused(&attempt(&mut a, ids[0], "garbage", "hello"), 4, "malformed join token");
+    let mut cut = control.clone();
+    cut.truncate(control.len() - 4);
+    assert_refused(&attempt(&mut a, ids[0], "truncated", &cut), 4, "the CA pin is not 64 hex digits");
+    assert_refused(
+        &attempt(&mut a, ids[0], "data-token", &data),
+        4,
+        "this is a data node token; start-control-node needs the control node token",
+    );
+    assert_refused(&attempt(&mut a, ids[0], "foreign", &foreign), 4, "is not a control node of the token's cluster");
+
+    // A token with the right pin but a wrong secret.
+    let mut parts: Vec<String> = control.split('.').map(str::to_string).collect();
+    parts[3] = "A".repeat(43);
+    assert_refused(&attempt(&mut a, ids[0], "wrong-secret", &parts.join(".")), 4, "not valid for this cluster");
+
+    // After a rotation the old token is refused.
+    a.node(ids[0]).local(&["tokens", "rotate"]).success();
+    assert_refused(&attempt(&mut a, ids[0], "rotated", &control), 4, "wrong or was rotated");
+
+    let nodes = a.node(ids[0]).nodes().unwrap();
+    assert_eq!(nodes.len(), 1, "the cluster is unchanged: {nodes:?}");
+}
+
+#[test]
+fn a_state_dir_of_another_cluster_is_refused() {
+    let mut a = Cluster::new(BIN);
+    let ids = a.start_control_plane(&["a1", "a2"]);
+    let mut b = Cluster::new(BIN);
+    let other = b.start_control_plane(&["b1"]);
+    let (foreign, _) = b.node(other[0]).tokens();
+
+    a.node_mut(ids[1]).stop();
+    let args = a.control_node_args(ids[1], &[ids[0]], &foreign);
+    let run = a.run(&args);
+    assert_refused(&run, 1, "belongs to another cluster");
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+}
+
+#[test]
+fn a_port_in_use_is_refused_before_any_state_is_created() {
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["n1"]);
+    let other = c.add("n2");
+    let mut args = c.bootstrap_args(other, &[]);
+    // Same cluster address as n1.
+    let taken = c.node(ids[0]).cluster_addr();
+    args.retain(|a| !a.starts_with("--listen=") && !a.starts_with("--advertise="));
+    args.push(format!("--listen={taken}"));
+    let run = c.run(&args);
+    assert_refused(&run, 1, "address already in use");
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    assert!(!c.node(other).statedir().exists(), "nothing was created");
+}
+
+#[test]
+fn an_unreachable_peer_is_retried_then_given_up_at_the_timeout() {
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["n1"]);
+    let (control, _) = c.node(ids[0]).tokens();
+    let lonely = c.add("lonely");
+    let nobody = c.add("nobody");
+    let mut args = c.control_node_args(lonely, &[nobody], &control);
+    args.push("--timeout=2".into());
+    let start = Instant::now();
+    let run = c.run(&args);
+    assert_refused(&run, 3, "no control node admitted this node before the timeout");
+    assert!(run.stderr.contains("retrying"), "a clear log line per retry:\n{}", run.stderr);
+    assert!(start.elapsed() < Duration::from_secs(15));
+}
+
+#[test]
+fn losing_quorum_fails_writes_with_a_clear_error_and_keeps_reads() {
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["q1", "q2", "q3"]);
+    let before = c.node(ids[0]).tokens();
+    c.node_mut(ids[1]).kill9();
+    c.node_mut(ids[2]).kill9();
+    let start = Instant::now();
+    let run = c.node(ids[0]).local(&["tokens", "rotate"]);
+    assert_refused(&run, 3, "no quorum");
+    assert!(start.elapsed() < Duration::from_secs(15), "the write failed instead of hanging");
+    assert_eq!(c.node(ids[0]).tokens(), before, "reads still work and nothing changed");
+}
+
+#[test]
+fn rm_node_removes_a_dead_control_node_but_never_breaks_quorum() {
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["r1", "r2", "r3"]);
+    c.node_mut(ids[2]).kill9();
+    wait_for(Duration::from_secs(6), "r3 to show DOWN", || {
+        c.node(ids[0]).nodes()?.iter().any(|n| n["name"] == "r3" && n["status"] == "DOWN").then_some(())
+    });
+
+    let run = c.node(ids[0]).local(&["rm-node", "r2"]);
+    assert_refused(&run, 1, "would break quorum");
+    assert_refused(&c.node(ids[0]).local(&["rm-node", "nope"]), 5, "no node named or with id \"nope\"");
+
+    let run = c.node(ids[1]).local(&["rm-node", "r3"]).success();
+    assert!(run.stdout.contains("Node r3"), "{}", run.stdout);
+    let nodes =
+        wait_for(Duration::from_secs(5), "r3 to leave the list", || c.node(ids[0]).nodes().filter(|ns| ns.len() == 2));
+    assert!(nodes.iter().all(|n| n["name"] != "r3" && n["status"] == "READY"), "{nodes:?}");
+
+    // The two that remain still commit writes.
+    c.node(ids[0]).local(&["tokens", "rotate"]).success();
+}
+
+#[test]
+fn local_commands_without_a_node_say_how_to_reach_one() {
+    let c = Cluster::new(BIN);
+    let run = c.run(&["list-nodes".into(), format!("--traefikeesocket={}/none.sock", c.dir.path().display())]);
+    assert_refused(&run, 3, "no traefikee node is running on socket");
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+}
