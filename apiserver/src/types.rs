@@ -18,6 +18,22 @@ pub struct ClusterInfo {
     pub controllers: Vec<ControllerEndpoint>,
     /// Name of the controller that answered.
     pub answered_by: String,
+    /// Raft progress of the controller that answered.
+    pub raft: RaftStatus,
+}
+
+/// Where a controller's Raft log stands, as `etcdctl endpoint status` would show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RaftStatus {
+    pub term: u64,
+    pub last_log_index: Option<u64>,
+    pub last_applied_index: Option<u64>,
+    /// Last entry covered by the latest snapshot.
+    pub snapshot_index: Option<u64>,
+    /// Entries up to here were removed from the log (compacted into a snapshot).
+    pub purged_index: Option<u64>,
+    pub voters: Vec<String>,
+    pub learners: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -2,7 +2,7 @@
 
 use comfy_table::{presets, ContentArrangement, Table};
 use serde::Serialize;
-use traefikee_apiserver::types::{NodeInfo, NodeList};
+use traefikee_apiserver::types::{ClusterInfo, NodeInfo, NodeList};
 
 /// `-o table|json|yaml`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -45,6 +45,32 @@ pub fn plain_table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `status`: one fact a line.
+pub fn cluster_info(info: &ClusterInfo) -> String {
+    let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let r = &info.raft;
+    let lines = [
+        ("Cluster", format!("{} ({})", info.name, info.id)),
+        ("Version", info.version.clone()),
+        ("Leader", info.leader.clone().unwrap_or_else(|| "none (election under way or no quorum)".into())),
+        ("CA", info.ca_fingerprint.clone()),
+        ("Controllers", info.controllers.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
+        ("Answered by", info.answered_by.clone()),
+        (
+            "Raft",
+            format!(
+                "term {}, last log {}, applied {}, snapshot {}, purged {}",
+                r.term,
+                opt(r.last_log_index),
+                opt(r.last_applied_index),
+                opt(r.snapshot_index),
+                opt(r.purged_index)
+            ),
+        ),
+    ];
+    lines.iter().map(|(k, v)| format!("{:<12} {v}\n", format!("{k}:"))).collect()
 }
 
 fn role_label(node: &NodeInfo) -> String {

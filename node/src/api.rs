@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use traefikee_apiserver::types::{ClusterInfo, ControllerEndpoint, NodeList, RemovedNode, Tokens};
+use traefikee_apiserver::types::{ClusterInfo, ControllerEndpoint, NodeList, RaftStatus, RemovedNode, Tokens};
 use traefikee_apiserver::{ApiError, Caller, ControlPlane};
 
 use crate::controller::{internal, Controller};
@@ -37,6 +37,7 @@ impl ControlPlane for Api {
                 .map(|p| ControllerEndpoint { name: p.name, cluster_address: p.address, api_address: p.api_address })
                 .collect(),
             answered_by: c.identity.name.clone(),
+            raft: raft_status(c),
         })
     }
 
@@ -64,5 +65,19 @@ impl ControlPlane for Api {
     async fn rotate_tokens(&self, caller: &Caller) -> Result<Tokens, ApiError> {
         self.0.rotate_tokens(caller).await?;
         self.tokens().await
+    }
+}
+
+fn raft_status(c: &Controller) -> RaftStatus {
+    let m = c.raft.metrics().borrow().clone();
+    let membership = m.membership_config.membership();
+    RaftStatus {
+        term: m.current_term,
+        last_log_index: m.last_log_index,
+        last_applied_index: m.last_applied.map(|l| l.index),
+        snapshot_index: m.snapshot.map(|l| l.index),
+        purged_index: m.purged.map(|l| l.index),
+        voters: membership.voter_ids().map(keys::node_id_text).collect(),
+        learners: membership.learner_ids().map(keys::node_id_text).collect(),
     }
 }

@@ -83,11 +83,17 @@ pub struct Node {
     pub dir: PathBuf,
     bin: PathBuf,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     child: Option<Child>,
     starts: u32,
 }
 
 impl Node {
+    /// Sets an environment variable for this node's next starts.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
     pub fn statedir(&self) -> PathBuf {
         self.dir.join("state")
     }
@@ -139,6 +145,7 @@ impl Node {
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .env("RUST_LOG", "info,openraft=error")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .spawn()
             .expect("start traefikee");
         self.child = Some(child);
@@ -281,6 +288,7 @@ impl Cluster {
             dir,
             bin: self.bin.clone(),
             args: Vec::new(),
+            env: Vec::new(),
             child: None,
             starts: 0,
         });

@@ -36,6 +36,8 @@ pub enum Command {
     ListNodes(ListNodesArgs),
     /// Print the join tokens as shell exports.
     Env(SocketArgs),
+    /// Show the cluster's identity, leader and this node's Raft progress.
+    Status(StatusArgs),
     /// Manage the join tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
@@ -131,6 +133,16 @@ pub struct ListNodesArgs {
     #[arg(long)]
     pub details: bool,
 
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub output: Format,

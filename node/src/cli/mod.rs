@@ -82,6 +82,7 @@ async fn run(command: Command) -> Outcome {
         Command::StartControlNode(args) => commands::control_node::run(args).await,
         Command::ListNodes(args) => commands::local::list_nodes(args).await,
         Command::Env(args) => commands::local::env(args).await,
+        Command::Status(args) => commands::local::status(args).await,
         Command::Tokens(args::TokensCommand::Rotate(args)) => commands::local::rotate_tokens(args).await,
         Command::RmNode(args) => commands::local::rm_node(args).await,
         Command::Version => {

@@ -16,7 +16,7 @@ use crate::cli::{Failure, Outcome};
 use crate::controller::{new_tokens, Controller};
 use crate::raft::NodeAddr;
 use crate::state::{
-    self, keys, BootstrapPlan, ClusterRecord, Command, EnrollmentRecord, NodeKind, NodeRecord, Request,
+    self, keys, BootstrapPlan, ClusterRecord, Command, EnrollmentRecord, InitCluster, NodeKind, NodeRecord, Request,
 };
 use crate::statedir::{write_private, NodeIdentity, StateDir};
 use crate::wire::{AbortRequest, PeerInfo};
@@ -35,7 +35,7 @@ pub async fn run(args: BootstrapArgs) -> Outcome {
     if args.licensekey.is_some() {
         tracing::info!("--licensekey is accepted for compatibility; traefikee needs no license");
     }
-    if args.control_nodes > 1 && args.control_nodes % 2 == 0 {
+    if args.control_nodes > 1 && args.control_nodes.is_multiple_of(2) {
         tracing::warn!(
             "--controlnodes={} is even: it tolerates no more failures than {} control nodes would",
             args.control_nodes,
@@ -119,7 +119,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
     let plan = (args.control_nodes > 1)
         .then_some(BootstrapPlan { bootstrap_node: node_id, control_nodes: args.control_nodes });
     let now = state::now_ms();
-    let init = Command::InitCluster {
+    let init = Command::InitCluster(Box::new(InitCluster {
         cluster: ClusterRecord {
             id: cluster_id.clone(),
             name: args.clustername.clone(),
@@ -144,7 +144,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
             created_at: now,
             consumed: None,
         },
-    };
+    }));
     controller.write(Request::new(format!("bootstrap {name}"), init)).await?;
     write_credentials(&args.mtlscertsoutputdir, &ca.cert_pem, &enrollment_cert.cert_pem, &enrollment_key)?;
 

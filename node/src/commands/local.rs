@@ -1,15 +1,21 @@
 //! Commands that talk to a running node through its local socket.
 
-use traefikee_apiserver::types::{NodeList, RemovedNode, Tokens};
+use traefikee_apiserver::types::{ClusterInfo, NodeList, RemovedNode, Tokens};
 use traefikee_cli::output;
 
-use crate::cli::args::{ListNodesArgs, RmNodeArgs, SocketArgs};
+use crate::cli::args::{ListNodesArgs, RmNodeArgs, SocketArgs, StatusArgs};
 use crate::cli::Outcome;
 use crate::local_client::LocalClient;
 
 pub async fn list_nodes(args: ListNodesArgs) -> Outcome {
     let list: NodeList = LocalClient::new(&args.socket.traefikeesocket).get("/api/v1/nodes").await?;
     print!("{}", output::render(args.output, &list, |l| output::nodes_table(l, args.details)));
+    Ok(())
+}
+
+pub async fn status(args: StatusArgs) -> Outcome {
+    let info: ClusterInfo = LocalClient::new(&args.socket.traefikeesocket).get("/api/v1/cluster").await?;
+    print!("{}", output::render(args.output, &info, output::cluster_info));
     Ok(())
 }
 

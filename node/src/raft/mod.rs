@@ -46,6 +46,12 @@ pub type SnapshotMeta = openraft::SnapshotMeta<NodeId, NodeAddr>;
 pub type Snapshot = openraft::Snapshot<TypeConfig>;
 pub type RaftMetrics = openraft::RaftMetrics<NodeId, NodeAddr>;
 
+/// Entries between two snapshots; `TRAEFIKEE_RAFT_SNAPSHOT_EVERY` overrides it (tests use a
+/// small value to exercise compaction and snapshot installs).
+fn snapshot_every() -> u64 {
+    std::env::var("TRAEFIKEE_RAFT_SNAPSHOT_EVERY").ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(5_000)
+}
+
 /// Raft timing. Elections start 300–600 ms after the last heartbeat, so a dead leader is
 /// replaced well under a second on a healthy network (etcd defaults to 1 s, Consul to ~5 s).
 pub fn config(cluster_id: &str) -> openraft::Config {
@@ -56,8 +62,9 @@ pub fn config(cluster_id: &str) -> openraft::Config {
         election_timeout_max: 600,
         install_snapshot_timeout: 2_000,
         max_payload_entries: 512,
-        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(5_000),
-        max_in_snapshot_log_to_keep: 1_000,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(snapshot_every()),
+        // Keep a tail after a snapshot so a briefly lagging follower catches up from the log.
+        max_in_snapshot_log_to_keep: snapshot_every() / 5,
         ..Default::default()
     }
 }

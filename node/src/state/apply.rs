@@ -33,7 +33,8 @@ fn view<'a>(db: SmDb, txn: &'a RoTxn<'a>) -> StateView<'a> {
 
 fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied, StateError> {
     match &req.command {
-        Command::InitCluster { cluster, control, data, node, enrollment } => {
+        Command::InitCluster(init) => {
+            let super::InitCluster { cluster, control, data, node, enrollment } = init.as_ref();
             if let Some(existing) = view(db, txn).cluster()? {
                 return refused(RefusalKind::Conflict, format!("cluster {} is already initialized", existing.id));
             }

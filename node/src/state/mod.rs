@@ -121,13 +121,7 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     /// First entry of a cluster, written by the bootstrap node.
-    InitCluster {
-        cluster: ClusterRecord,
-        control: TokenRecord,
-        data: TokenRecord,
-        node: NodeRecord,
-        enrollment: EnrollmentRecord,
-    },
+    InitCluster(Box<InitCluster>),
     /// A node joined with a token (`token_id` must still be current) or rejoined.
     AddNode {
         node: NodeRecord,
@@ -142,6 +136,16 @@ pub enum Command {
     },
     /// The bootstrap node handed the cluster over and leaves.
     FinishBootstrap,
+}
+
+/// Everything a new cluster starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitCluster {
+    pub cluster: ClusterRecord,
+    pub control: TokenRecord,
+    pub data: TokenRecord,
+    pub node: NodeRecord,
+    pub enrollment: EnrollmentRecord,
 }
 
 /// What applying a command gave.

@@ -15,6 +15,8 @@ pub enum StateError {
     Lmdb(#[from] heed::Error),
     #[error("corrupt record {key:?}: {source}")]
     Codec { key: String, source: serde_json::Error },
+    #[error("storage task failed: {0}")]
+    Task(String),
 }
 
 pub(crate) fn get<T: DeserializeOwned>(db: SmDb, txn: &RoTxn<'_>, key: &str) -> Result<Option<T>, StateError> {
