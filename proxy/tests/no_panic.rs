@@ -1,0 +1,213 @@
+//! No input makes the rule parser, the matchers, the router or the configuration loader panic.
+//! A stable-Rust stand-in for the cargo-fuzz targets in `fuzz/`: a few thousand inputs derived
+//! from valid ones by random mutation, plus pathological shapes.
+
+use traefikee_proxy::config::{load_document, load_dynamic, load_static, Format};
+use traefikee_proxy::router::{HttpRoute, HttpRouterIndex};
+use traefikee_proxy::rule::{parse_http_rule, parse_tcp_rule, ConnInfo, SimpleRequest};
+
+const FULL: &str = include_str!("fixtures/full.yaml");
+
+const RULE_SEEDS: &[&str] = &[
+    "Host(`example.com`) && PathPrefix(`/api`)",
+    "(Host(`a.com`) || Host(`*.b.com`)) && !Path(`/x`)",
+    r"HostRegexp(`^[a-z]+\.example\.com$`) || PathRegexp(`\.(png|jpg)$`)",
+    "Header(`X-A`, \"\\x41\\u00e9\") && Query(`q`) && QueryRegexp(`r`, `^(a|b)$`)",
+    "Method(`GET`) && ClientIP(`10.0.0.0/8`) || ClientIP(`::1`)",
+    "HostSNI(`*.example.com`) && ALPN(`h2`) || HostSNIRegexp(`^x`)",
+    r"PathRegexp(`\Qa.b\E[[:alpha:]\d-]{2,3}(?i:x)\101`)",
+    "Host(`a`) /* c */ &&\n Path(`/`) // end",
+];
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const TOKENS: &[&str] = &[
+    "`",
+    "\"",
+    "(",
+    ")",
+    "&&",
+    "||",
+    "!",
+    ",",
+    "\\",
+    "\n",
+    " ",
+    "\t",
+    "Host",
+    "Path(",
+    "PathPrefix(`/",
+    "*",
+    "%",
+    "%2F",
+    "%zz",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    "-",
+    "0",
+    "\u{0}",
+    "\u{feff}",
+    "é",
+    "\\x",
+    "\\u",
+    "\\777",
+    "/*",
+    "*/",
+    "//",
+    "(?",
+    "\\Q",
+    "\\E",
+    "{1001}",
+    "[[:",
+    "'",
+    "~",
+    "#",
+    ": ",
+    "- ",
+    "[[",
+    "]]",
+    "=",
+    "{}",
+    "null",
+    "-1",
+    "1e999",
+    "9999999999999999999999",
+    "\"\\u",
+    "\r\n",
+];
+
+fn mutate(rng: &mut Rng, seed: &str) -> String {
+    let mut bytes = seed.as_bytes().to_vec();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(bytes.len() + 1);
+        match rng.below(5) {
+            0 => bytes.splice(at..at, rng.pick(TOKENS).bytes()).for_each(drop),
+            1 => {
+                let end = (at + rng.below(8)).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            2 => bytes.truncate(at),
+            3 if !bytes.is_empty() => {
+                let i = at.min(bytes.len() - 1);
+                bytes[i] = (rng.next() & 0x7f) as u8;
+            }
+            _ => {
+                let end = (at + rng.below(16)).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(at..at, copy).for_each(drop);
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn requests(rng: &mut Rng) -> Vec<SimpleRequest> {
+    let hosts = ["example.com", "A.COM:80", "[::1]:443", "", "x.b.com.", "::1", "a:b:c", "é.com"];
+    let paths = ["/", "/api/x", "/%41%2F", "/a%", "/a%zz", "/a b{", "*", ""];
+    (0..4)
+        .map(|_| {
+            let method = *rng.pick(&["GET", "get", "POST"]);
+            let host = *rng.pick(&hosts);
+            let path = *rng.pick(&paths);
+            SimpleRequest::new(method, host, path).header("X-A", "A\u{e9}").client_ip([10, 0, 0, 1].into())
+        })
+        .collect()
+}
+
+#[test]
+fn rules_never_panic() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut routes = Vec::new();
+    for i in 0..4000 {
+        let seed = *rng.pick(RULE_SEEDS);
+        let input = mutate(&mut rng, seed);
+        if let Ok(rule) = parse_http_rule(&input) {
+            for req in requests(&mut rng) {
+                rule.matches(&req);
+            }
+            routes.push(HttpRoute::new(format!("r{i}"), vec!["web".to_owned()], rule, (rng.next() % 7) as i64 - 3, ()));
+        }
+        if let Ok(rule) = parse_tcp_rule(&input) {
+            rule.matches(&ConnInfo { server_name: "A.example.com", client_ip: None, alpn_protocols: &["h2"] });
+            rule.default_priority();
+        }
+    }
+    assert!(routes.len() > 100, "the mutations should keep some rules valid ({})", routes.len());
+    let index = HttpRouterIndex::new(routes);
+    for req in requests(&mut rng).iter().chain(&requests(&mut rng)) {
+        let _ = index.lookup("web", req);
+    }
+}
+
+#[test]
+fn pathological_rules_are_refused_or_accepted_without_panic() {
+    let deep_parens = format!("{}Host(`a`){}", "(".repeat(10_000), ")".repeat(10_000));
+    let many_nots = format!("{}Host(`a`)", "!".repeat(100_000));
+    let long_chain = vec!["Host(`a`)"; 50_000].join(" && ");
+    let long_or = vec!["Path(`/x`)"; 50_000].join(" || ");
+    for input in [deep_parens.as_str(), &many_nots, &long_chain, &long_or, "\u{feff}Host(`a`)", "Host(`a`)\u{feff}"] {
+        let _ = parse_http_rule(input);
+        let _ = parse_tcp_rule(input);
+    }
+    let chain = parse_http_rule(&long_chain).expect("a long conjunction is a valid rule");
+    assert!(chain.matches(&SimpleRequest::new("GET", "a", "/")));
+    assert!(parse_http_rule(&deep_parens).is_err());
+    let huge_regex = format!("PathRegexp(`{}`)", "(a{1000}){1000}".repeat(3));
+    assert!(parse_http_rule(&huge_regex).is_err());
+}
+
+#[test]
+fn configuration_loader_never_panics() {
+    let mut rng = Rng(0x5eed_1234_abcd_0002);
+    let doc = load_document(FULL, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let toml = doc.to_string(Format::Toml).expect("toml");
+    let json = doc.to_string(Format::Json).expect("json");
+    let mut loaded = 0;
+    for _ in 0..1500 {
+        let yaml_input = mutate(&mut rng, FULL);
+        let _ = load_dynamic(&yaml_input, Format::Yaml);
+        let _ = load_static(&yaml_input, Format::Yaml);
+        for (input, format) in [
+            (yaml_input, Format::Yaml),
+            (mutate(&mut rng, &toml), Format::Toml),
+            (mutate(&mut rng, &json), Format::Json),
+        ] {
+            // Whatever loads must write back and load again to the same model.
+            if let Ok(doc) = load_document(&input, format) {
+                loaded += 1;
+                let text = doc.to_string(format).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+                let again = load_document(&text, format).unwrap_or_else(|e| panic!("{format:?}: {e}\n{text}"));
+                assert_eq!(again, doc);
+            }
+        }
+    }
+    assert!(loaded > 100, "the mutations should keep some documents valid ({loaded})");
+    let nested_yaml = format!("http:\n  routers:\n    a: {}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let nested_toml = format!("a = {}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let nested_json = format!("{{\"http\": {}{}}}", "[".repeat(5_000), "]".repeat(5_000));
+    assert!(load_document(&nested_yaml, Format::Yaml).is_err());
+    assert!(load_document(&nested_toml, Format::Toml).is_err());
+    assert!(load_document(&nested_json, Format::Json).is_err());
+    let anchors =
+        "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: &d [*c, *c]\nhttp: {routers: {r: {entryPoints: *d}}}\n";
+    assert!(load_document(anchors, Format::Yaml).is_err());
+}
