@@ -3,6 +3,7 @@
 //! Sources checked (Traefik repository, v3.7 / master):
 //! - `docs/content/reference/routing-configuration/http/routing/rules-and-priority.md`
 //! - `pkg/muxer/http/matcher.go`, `pkg/muxer/http/mux.go` (routing path), `pkg/muxer/muxer.go`
+//! - `pkg/server/server_entrypoint_tcp.go` (`normalizePath`, `sanitizePath` before routing)
 //! - `pkg/middlewares/requestdecorator/request_decorator.go` (host canonicalisation)
 //! - `pkg/rules/parser.go` and `vulcand/predicate` (Go expression grammar)
 //! - `pkg/muxer/tcp/matcher.go`, `pkg/muxer/tcp/mux.go`
@@ -102,8 +103,15 @@ fn path_and_prefix() {
         // ...reserved ones (upper-case spelling) are not.
         ("Path(`/a/b`)", req("h", "/a%2Fb"), false),
         ("Path(`/a%2Fb`)", req("h", "/a%2Fb"), true),
-        // Traefik's table lists only the upper-case spelling, so `%2f` is decoded.
-        ("Path(`/a/b`)", req("h", "/a%2fb"), true),
+        // The entry point upper-cases encodings before routing, so `%2f` stays encoded too.
+        ("Path(`/a/b`)", req("h", "/a%2fb"), false),
+        ("Path(`/a%2Fb`)", req("h", "/a%2fb"), true),
+        // The entry point cleans dot segments and duplicate slashes (sanitizePath, on by default).
+        ("PathPrefix(`/api`)", req("h", "/api/../admin"), false),
+        ("Path(`/admin`)", req("h", "/api/../admin"), true),
+        ("Path(`/admin`)", req("h", "/api/%2e%2e/admin"), true),
+        ("Path(`/a/b/`)", req("h", "//a/./b/"), true),
+        ("Path(`/a/b`)", req("h", "//a/./b/"), false),
         // An invalid encoding matches nothing (Traefik answers 400).
         ("PathPrefix(`/`)", req("h", "/a%zz"), false),
     ]);

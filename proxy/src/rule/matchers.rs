@@ -322,7 +322,7 @@ pub(crate) struct HttpCtx<'r> {
     pub(crate) req: &'r dyn RequestView,
     pub(crate) host: String,
     /// `None` when the path is not a valid percent-encoding (Traefik answers 400).
-    pub(crate) path: Option<std::borrow::Cow<'r, [u8]>>,
+    pub(crate) path: Option<Vec<u8>>,
     query: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 

@@ -15,7 +15,7 @@ mod syntax;
 use std::net::IpAddr;
 
 pub use matchers::{ConnInfo, Rule, TcpRule};
-pub use request::{InvalidPath, RequestView, SimpleRequest};
+pub use request::{normalized_path, InvalidPath, RequestView, SimpleRequest};
 
 pub(crate) use matchers::{fold_host, wildcard_form, HttpCtx, HttpMatcher, Node};
 pub(crate) use request::split_host_port;

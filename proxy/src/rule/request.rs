@@ -3,10 +3,10 @@
 //! The view is a trait over borrowed parts so that rules do not depend on a particular HTTP
 //! library; the listener implements it for its request type. The normalisations below follow
 //! Traefik v3 (`pkg/middlewares/requestdecorator`, `pkg/muxer/http/mux.go`) and Go's `net/url`:
-//! they decide, for instance, that `Host` ignores the port and that `PathPrefix(`/a b`)` matches
-//! `/a%20b` but `Path(`/a/b`)` does not match `/a%2Fb`.
+//! they decide, for instance, that `Host` ignores the port, that `PathPrefix(`/a b`)` matches
+//! `/a%20b` but `Path(`/a/b`)` does not match `/a%2Fb`, and that `/api/../admin` is routed as
+//! `/admin` (the entry point's `normalizePath` and `sanitizePath`, `server_entrypoint_tcp.go`).
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// The parts of an HTTP request that rules match on.
@@ -16,7 +16,8 @@ pub trait RequestView {
     /// The request host as Go's `Request.Host` holds it: the `Host` header (HTTP/1.1), the
     /// `:authority` (HTTP/2) or the host of an absolute-form request target, port included.
     fn host(&self) -> &str;
-    /// The path as received on the wire, still percent-encoded, without the query.
+    /// The path as received on the wire, still percent-encoded, without the query. Rules see
+    /// it normalized as Traefik's entry points do ([`normalized_path`]).
     fn path(&self) -> &str;
     /// The raw query string after `?`, if any.
     fn query(&self) -> Option<&str>;
@@ -158,20 +159,111 @@ const RESERVED: [&[u8; 3]; 19] = [
 #[error("invalid percent-encoding in the request path")]
 pub struct InvalidPath;
 
-/// The path that `Path`, `PathPrefix` and `PathRegexp` see: Go's `URL.EscapedPath()` with
-/// every percent-encoding decoded except the reserved ones (`withRoutingPath` in `mux.go`).
-pub(crate) fn routing_path(raw: &str) -> Result<Cow<'_, [u8]>, InvalidPath> {
-    let bytes = raw.as_bytes();
-    if bytes.iter().all(|&b| go_path_byte_ok(b)) {
-        if !bytes.contains(&b'%') {
-            return Ok(Cow::Borrowed(bytes));
-        }
-        return decode_unreserved(bytes).map(Cow::Owned);
+/// The path that `Path`, `PathPrefix` and `PathRegexp` see: the entry point's normalized path
+/// ([`normalized_path`]) with every percent-encoding decoded except the reserved ones
+/// (`withRoutingPath` in `mux.go`).
+pub(crate) fn routing_path(raw: &str) -> Result<Vec<u8>, InvalidPath> {
+    decode_non_reserved(normalized_path(raw)?.as_bytes())
+}
+
+/// Percent-encodings of RFC 3986 unreserved characters, which Traefik's entry point decodes
+/// (`normalizePath` in `server_entrypoint_tcp.go`).
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~".contains(&b)
+}
+
+/// The path as Traefik's entry point hands it to the router: Go's parsing of the request
+/// target, then `normalizePath` (percent-encodings upper-cased, unreserved ones decoded) and
+/// `sanitizePath` (on by default: `path.Clean` of the escaped path, keeping a trailing slash).
+/// Returned in escaped form; the proxy forwards this path upstream.
+pub fn normalized_path(raw: &str) -> Result<String, InvalidPath> {
+    let path = percent_decode(raw.as_bytes())?;
+    // Go keeps the raw form only when it differs from its own escaping of the decoded path.
+    let mut raw_path = (go_escape_path(&path) != raw.as_bytes()).then(|| raw.as_bytes().to_vec());
+    if let Some(rp) = &raw_path {
+        raw_path = Some(normalize_escapes(rp)?);
     }
-    // Go keeps the raw path only when it is a valid encoding; otherwise EscapedPath re-encodes
-    // the decoded path its own way, and that form is what gets partially decoded.
-    let decoded = percent_decode(bytes)?;
-    decode_unreserved(&go_escape_path(&decoded)).map(Cow::Owned)
+    let escaped = escaped_path(&path, raw_path.as_deref());
+    let cleaned = join_clean(&escaped);
+    // `setPath` then `EscapedPath` again: a cleaned valid path is its own escaped form.
+    let decoded = percent_decode(&cleaned)?;
+    let raw_after = (go_escape_path(&decoded) != cleaned).then_some(cleaned.as_slice());
+    let out = escaped_path(&decoded, raw_after);
+    String::from_utf8(out).map_err(|_| InvalidPath)
+}
+
+/// `URL.EscapedPath()`: the raw path when it is a valid encoding, else Go's escaping.
+fn escaped_path(path: &[u8], raw_path: Option<&[u8]>) -> Vec<u8> {
+    if let Some(rp) = raw_path {
+        if rp.iter().all(|&b| go_path_byte_ok(b)) {
+            return rp.to_vec();
+        }
+    }
+    if path == b"*" {
+        return b"*".to_vec();
+    }
+    go_escape_path(path)
+}
+
+/// Upper-cases percent-encodings and decodes the unreserved ones.
+fn normalize_escapes(raw: &[u8]) -> Result<Vec<u8>, InvalidPath> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'%' {
+            out.push(raw[i]);
+            i += 1;
+            continue;
+        }
+        let hi = raw.get(i + 1).copied().and_then(hex_val).ok_or(InvalidPath)?;
+        let lo = raw.get(i + 2).copied().and_then(hex_val).ok_or(InvalidPath)?;
+        let byte = hi << 4 | lo;
+        if is_unreserved(byte) {
+            out.push(byte);
+        } else {
+            out.extend_from_slice(&[b'%', raw[i + 1].to_ascii_uppercase(), raw[i + 2].to_ascii_uppercase()]);
+        }
+        i += 3;
+    }
+    Ok(out)
+}
+
+/// `URL.JoinPath()` with no element: `path.Clean`, keeping one trailing slash.
+fn join_clean(escaped: &[u8]) -> Vec<u8> {
+    let mut cleaned = if escaped.starts_with(b"/") {
+        go_clean(escaped)
+    } else {
+        let mut rooted = b"/".to_vec();
+        rooted.extend_from_slice(escaped);
+        go_clean(&rooted)[1..].to_vec()
+    };
+    if escaped.ends_with(b"/") && !cleaned.ends_with(b"/") {
+        cleaned.push(b'/');
+    }
+    cleaned
+}
+
+/// Go's `path.Clean` for a rooted path: one slash between elements, no `.`, `..` resolved.
+fn go_clean(path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for segment in path.split(|&b| b == b'/') {
+        match segment {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for part in &parts {
+        out.push(b'/');
+        out.extend_from_slice(part);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
 }
 
 /// Bytes Go's `validEncoded(.., encodePath)` accepts in a raw path.
@@ -205,7 +297,7 @@ fn percent_decode(bytes: &[u8]) -> Result<Vec<u8>, InvalidPath> {
     Ok(out)
 }
 
-fn decode_unreserved(bytes: &[u8]) -> Result<Vec<u8>, InvalidPath> {
+fn decode_non_reserved(bytes: &[u8]) -> Result<Vec<u8>, InvalidPath> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -294,17 +386,34 @@ mod tests {
     }
 
     #[test]
-    fn routing_path_keeps_reserved_upper_case_encodings_only() {
+    fn routing_path_follows_traefik_entry_point_and_muxer() {
         let rp = |s: &str| routing_path(s).map(|c| String::from_utf8_lossy(&c).into_owned());
         assert_eq!(rp("/a%20b").as_deref(), Ok("/a b"));
         assert_eq!(rp("/a%2Fb").as_deref(), Ok("/a%2Fb"));
-        assert_eq!(rp("/a%2fb").as_deref(), Ok("/a/b"));
+        // normalizePath upper-cases encodings first, so `%2f` stays encoded too.
+        assert_eq!(rp("/a%2fb").as_deref(), Ok("/a%2Fb"));
         assert_eq!(rp("/%41").as_deref(), Ok("/A"));
         assert_eq!(rp("/a%").as_deref(), Err(&InvalidPath));
         assert_eq!(rp("/a%zz").as_deref(), Err(&InvalidPath));
+        // sanitizePath: dot segments and duplicate slashes go, one trailing slash stays.
+        assert_eq!(rp("/api/../admin").as_deref(), Ok("/admin"));
+        assert_eq!(rp("/api/%2E%2E/admin").as_deref(), Ok("/admin"));
+        assert_eq!(rp("//a///b/./c/").as_deref(), Ok("/a/b/c/"));
+        assert_eq!(rp("/..").as_deref(), Ok("/"));
+        // An encoded slash is not a separator: `%2F..` is one segment, kept.
+        assert_eq!(rp("/a/%2F..").as_deref(), Ok("/a/%2F.."));
+        assert_eq!(rp("*").as_deref(), Ok("*"));
         // `{` makes Go re-encode the path: `(` comes back as the reserved `%28`.
         assert_eq!(rp("/a(b){").as_deref(), Ok("/a%28b%29{"));
         assert_eq!(rp("/a(b)").as_deref(), Ok("/a(b)"));
+    }
+
+    #[test]
+    fn normalized_path_is_idempotent() {
+        for raw in ["/a%2fb/../c//d/", "/x%41%7e", "/a b{%2F}/./", "*", "/", "/%E2%82%AC"] {
+            let once = normalized_path(raw).expect("valid");
+            assert_eq!(normalized_path(&once).as_deref(), Ok(once.as_str()), "{raw}");
+        }
     }
 
     #[test]
