@@ -117,8 +117,9 @@ fn unknown_keys_name_the_path_and_line() {
     let err = parse_error(toml, Format::Toml);
     assert!(err.starts_with("http.routers.web.foo: unknown field \"foo\" (line 3)"), "{err}");
 
-    let err = parse_error("http:\n  routers:\n    web:\n      entrypoints: [web]\n", Format::Yaml);
-    assert!(err.contains("did you mean \"entryPoints\"?"), "{err}");
+    // Paths use the documented spelling whatever the case in the file.
+    let err = parse_error("HTTP:\n  Routers:\n    web:\n      RULE: Host(`a`)\n      Foo: 1\n", Format::Yaml);
+    assert!(err.starts_with("http.routers.web.Foo: unknown field \"Foo\" (line 5)"), "{err}");
 
     let err = parse_error("http:\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://a\n            wieght: 2\n", Format::Yaml);
     assert!(
@@ -131,6 +132,27 @@ fn unknown_keys_name_the_path_and_line() {
 
     let err = parse_error("nope: 1\n", Format::Yaml);
     assert!(err.starts_with("nope: unknown field \"nope\" (line 1)"), "{err}");
+}
+
+#[test]
+fn keys_match_whatever_their_case_as_in_traefik() {
+    let camel = "entryPoints:\n  web:\n    address: ':80'\n    forwardedHeaders:\n      trustedIPs: [10.0.0.1]\nhttp:\n  routers:\n    Web:\n      entryPoints: [web]\n      rule: Host(`a`)\n      service: Svc\n  services:\n    Svc:\n      loadBalancer:\n        passHostHeader: false\n        servers: [{url: 'http://a'}]\n  middlewares:\n    h:\n      headers:\n        forceSTSHeader: true\n";
+    let other = "entrypoints:\n  web:\n    ADDRESS: ':80'\n    forwardedheaders:\n      trustedips: [10.0.0.1]\nHttp:\n  Routers:\n    Web:\n      EntryPoints: [web]\n      Rule: Host(`a`)\n      service: Svc\n  services:\n    Svc:\n      loadbalancer:\n        passhostheader: false\n        Servers: [{URL: 'http://a'}]\n  middlewares:\n    h:\n      headers:\n        forcestsheader: true\n";
+    let a = load_document(camel, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let b = load_document(other, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a, b);
+    // Names (map keys) keep their case: `Web` and `Svc` are still what the router refers to.
+    assert!(a.dynamic.http.routers.contains_key("Web"));
+    let toml = "[Http.Routers.r]\nRule = \"Host(`a`)\"\nService = \"s\"\n[Http.services.s.LoadBalancer]\n[[Http.services.s.LoadBalancer.servers]]\nurl = \"http://a\"\n";
+    load_document(toml, Format::Toml).unwrap_or_else(|e| panic!("{e}"));
+    let json = r#"{"HTTP": {"routers": {"r": {"RULE": "Host(`a`)", "Service": "s"}}, "Services": {"s": {"loadbalancer": {"servers": [{"Url": "http://a"}]}}}}}"#;
+    load_document(json, Format::Json).unwrap_or_else(|e| panic!("{e}"));
+    // The same key twice in two spellings is refused.
+    let err = parse_error("http:\n  routers:\n    r:\n      rule: Host(`a`)\n      RULE: Host(`b`)\n", Format::Yaml);
+    assert!(err.contains("duplicate field `rule`"), "{err}");
+    // The specific refusals keep working.
+    let err = parse_error("http:\n  routers:\n    r:\n      TLS:\n        certresolver: le\n", Format::Yaml);
+    assert!(err.starts_with("http.routers.r.tls.certResolver: `certResolver` (ACME)"), "{err}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
+use super::keycase::CaseInsensitive;
 use super::{ConfigError, Format};
 
 /// A document that could not be read into the model.
@@ -60,7 +61,7 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(text: &str, format: Format) -
             if serde_yaml::from_str::<serde_yaml::Value>(text).is_ok_and(|v| v.is_null()) {
                 return Ok(T::default());
             }
-            serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text)).map_err(|e| {
+            serde_path_to_error::deserialize(CaseInsensitive(serde_yaml::Deserializer::from_str(text))).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 let line = inner.location().map(|l| l.line());
@@ -68,7 +69,7 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(text: &str, format: Format) -
             })
         }
         Format::Toml => {
-            let de = toml::Deserializer::new(text);
+            let de = CaseInsensitive(toml::Deserializer::new(text));
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
@@ -78,7 +79,7 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(text: &str, format: Format) -
         }
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            serde_path_to_error::deserialize(CaseInsensitive(&mut de)).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 let line = (inner.line() > 0).then_some(inner.line());
@@ -114,14 +115,17 @@ fn strip_json_suffix(message: &str) -> String {
     }
 }
 
-/// Puts the offending key at the end of the path for unknown fields and turns serde's wording
-/// into ours; suggests the right spelling when only the case differs (Traefik matches keys
-/// case-insensitively; traefikee wants them as documented).
+/// Puts the offending key at the end of the path for unknown fields, turns serde's wording into
+/// ours and lists the keys allowed there.
 fn build_error(path: String, message: String, line: Option<usize>) -> ParseError {
     let path = if path == "." { String::new() } else { path };
     // serde_yaml prefixes the path it knows ("http.routers.web: ..."); drop it.
     let message = match message.split_once(": ") {
-        Some((prefix, rest)) if !prefix.contains(' ') && path.starts_with(prefix) => rest.to_owned(),
+        Some((prefix, rest))
+            if !prefix.contains(' ') && path.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) =>
+        {
+            rest.to_owned()
+        }
         _ => message,
     };
     let Some(rest) = message.strip_prefix("unknown field `") else {
@@ -139,12 +143,6 @@ fn build_error(path: String, message: String, line: Option<usize>) -> ParseError
     };
     let message = format!("unknown field {field:?}");
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let hint = if let Some(right) = candidates.iter().find(|c| c.eq_ignore_ascii_case(field)) {
-        Some(format!("did you mean {right:?}? (keys are case-sensitive)"))
-    } else if candidates.is_empty() {
-        None
-    } else {
-        Some(format!("known keys: {}", candidates.join(", ")))
-    };
+    let hint = if candidates.is_empty() { None } else { Some(format!("known keys: {}", candidates.join(", "))) };
     ParseError { path: full_path, message, line, hint }
 }

@@ -1,7 +1,8 @@
 //! Traefik's file-provider configuration: model, loading and validation.
 //!
 //! The model mirrors Traefik v3's YAML/TOML format key for key, so that an existing Traefik file
-//! loads unchanged when it uses only what traefikee implements. Every struct refuses unknown
+//! loads unchanged when it uses only what traefikee implements; like Traefik, keys match
+//! whatever their case (`entrypoints` is `entryPoints`) and are written back in camelCase. Every struct refuses unknown
 //! keys; keys that Traefik knows but traefikee does not implement are refused with a specific
 //! message. After parsing, the whole document is validated and every problem is reported at once
 //! with its key path. The model serializes back to the same format and compares with `==`, so the
@@ -10,6 +11,7 @@
 mod document;
 mod duration;
 mod dynamic;
+mod keycase;
 mod load;
 mod middleware;
 mod static_config;
