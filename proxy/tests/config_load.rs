@@ -169,6 +169,12 @@ fn known_but_unimplemented_keys_say_so() {
             "http.routers.web.tls.certResolver: `certResolver` (ACME)",
         ),
         (
+            "http:\n  routers:\n    web:\n      tls:\n        options: x\n        domains: []\n        certResolver: le\n",
+            Format::Yaml,
+            "http.routers.web.tls.certResolver: `certResolver` (ACME) is not implemented by traefikee (line 7)",
+        ),
+        ("[http.routers.web.tls]\noptions = \"x\"\n\ncertResolver = \"le\"\n", Format::Toml, "(line 4)"),
+        (
             "certificatesResolvers:\n  le:\n    acme: {}\n",
             Format::Yaml,
             "certificatesResolvers: `certificatesResolvers` (ACME)",
@@ -215,6 +221,20 @@ fn known_but_unimplemented_keys_say_so() {
         let err = parse_error(text, *format);
         assert!(err.contains(expected), "got {err:?}, expected {expected:?}");
     }
+}
+
+#[test]
+fn a_name_defined_twice_is_refused() {
+    let yaml = "http:\n  middlewares:\n    a: {addPrefix: {prefix: /a}}\n    a: {addPrefix: {prefix: /b}}\n";
+    let err = parse_error(yaml, Format::Yaml);
+    assert!(err.starts_with("http.middlewares.a: this name is defined twice (line 4)"), "{err}");
+    let json = r#"{"http": {"routers": {"r": {}, "r": {}}}}"#;
+    let err = parse_error(json, Format::Json);
+    assert!(err.starts_with("http.routers.r: this name is defined twice"), "{err}");
+    let toml = "[http.middlewares.a.addPrefix]\nprefix = \"/a\"\n[http.middlewares.a.addPrefix]\nprefix = \"/b\"\n";
+    assert!(parse_error(toml, Format::Toml).contains("duplicate key"));
+    // An empty section is an empty map.
+    load_document("http:\n  routers:\n  services:\n", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

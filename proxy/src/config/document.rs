@@ -23,7 +23,7 @@ pub struct ConfigDocument {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)] // the `Unsupported` fields exist to be refused, never read
 struct RawDocument {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::dynamic::unique_keys")]
     entry_points: BTreeMap<String, EntryPoint>,
     #[serde(default)]
     providers: Option<Providers>,

@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::duration::GoDuration;
 use super::middleware::Middleware;
-use super::unsupported::{self as hint, Unsupported};
+use super::unsupported::{self as hint, Refuse, Unsupported};
 
 /// `tls: {}` (or a bare `tls:`) turns TLS on with defaults, as Traefik's `allowEmpty` does.
 pub(crate) fn present_means_enabled<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -17,6 +20,50 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Some(Option::<T>::deserialize(deserializer)?.unwrap_or_default()))
+}
+
+/// A map of named entries that refuses a name given twice (YAML and JSON parsers would keep
+/// the last one silently); `null` is an empty map.
+pub(crate) fn unique_keys<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct UniqueKeys<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for UniqueKeys<T> {
+        type Value = BTreeMap<String, T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of names to entries")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    // Fail while reading the value so that the error carries its key and line.
+                    return match map.next_value_seed(Refuse("this name is defined twice")) {
+                        Err(e) => Err(e),
+                        Ok(never) => match never {},
+                    };
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+
+    deserializer.deserialize_any(UniqueKeys(std::marker::PhantomData))
 }
 
 /// Routers, services, middlewares and TLS material.
@@ -42,13 +89,13 @@ pub struct DynamicConfig {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpConfig {
     /// Routers by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub routers: BTreeMap<String, Router>,
     /// Services by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, Service>,
     /// Middlewares by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub middlewares: BTreeMap<String, Middleware>,
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
@@ -221,7 +268,7 @@ pub struct HealthCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// Extra request headers.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// Follow redirections (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,10 +375,10 @@ pub struct TlsConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<CertificateEntry>,
     /// Named TLS options; `default` applies where none is named.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, TlsOptions>,
     /// Certificate stores; only `default` exists.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub stores: BTreeMap<String, TlsStore>,
 }
 
@@ -451,10 +498,10 @@ pub struct TlsStore {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpConfig {
     /// Routers by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub routers: BTreeMap<String, TcpRouter>,
     /// Services by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, TcpService>,
     #[doc(hidden)]
     #[serde(default, skip_serializing)]

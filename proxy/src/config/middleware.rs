@@ -236,10 +236,10 @@ pub struct RedirectRegex {
 #[allow(missing_docs)]
 pub struct Headers {
     /// Headers set on the request; an empty value removes the header.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "super::dynamic::unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_request_headers: BTreeMap<String, String>,
     /// Headers set on the response; an empty value removes the header.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "super::dynamic::unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_response_headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_control_allow_credentials: Option<bool>,
@@ -261,7 +261,7 @@ pub struct Headers {
     pub allowed_hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts_proxy_headers: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "super::dynamic::unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub ssl_proxy_headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sts_seconds: Option<i64>,

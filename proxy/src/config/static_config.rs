@@ -14,7 +14,7 @@ use super::unsupported::{self as hint, Unsupported};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StaticConfig {
     /// Entry points by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "super::dynamic::unique_keys", skip_serializing_if = "BTreeMap::is_empty")]
     pub entry_points: BTreeMap<String, EntryPoint>,
     /// Configuration providers.
     #[serde(default, skip_serializing_if = "Option::is_none")]

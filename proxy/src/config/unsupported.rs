@@ -8,7 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Explains why a key is refused.
 pub trait Hint {
@@ -38,9 +38,64 @@ impl<H> Eq for Unsupported<H> {}
 
 impl<'de, H: Hint> Deserialize<'de> for Unsupported<H> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Consume the value first so that the error points at it.
-        IgnoredAny::deserialize(deserializer)?;
-        Err(D::Error::custom(H::MESSAGE))
+        match Refuse(H::MESSAGE).deserialize(deserializer)? {}
+    }
+}
+
+/// Fails on whatever value it is given, from inside the value's visitor so that the format
+/// reports the value's own position (serde_yaml marks errors with the node being visited).
+pub(crate) struct Refuse(pub &'static str);
+
+impl<'de> DeserializeSeed<'de> for Refuse {
+    type Value = std::convert::Infallible;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+macro_rules! refuse_scalars {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method<E: de::Error>(self, _: $ty) -> Result<Self::Value, E> {
+            Err(E::custom(self.0))
+        }
+    )*};
+}
+
+impl<'de> Visitor<'de> for Refuse {
+    type Value = std::convert::Infallible;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+
+    refuse_scalars!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str),
+        visit_bytes(&[u8])
+    );
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom(self.0))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom(self.0))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(self.0))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(self.0))
     }
 }
 
