@@ -439,3 +439,117 @@ fn dynamic_alone_does_not_check_entry_points() {
     let err = load_dynamic("entryPoints: {}\n", Format::Yaml).expect_err("static key in dynamic").to_string();
     assert!(err.starts_with("entryPoints: unknown field"), "{err}");
 }
+
+#[test]
+fn option_checks_of_services_middlewares_and_tls() {
+    let yaml = r#"
+http:
+  services:
+    hc:
+      loadBalancer:
+        servers: [{url: "http://a"}]
+        healthCheck:
+          path: health
+          interval: 0s
+          scheme: ftp
+          status: 99
+        sticky:
+          cookie:
+            name: "bad name"
+            sameSite: sometimes
+    empty-weighted:
+      weighted:
+        services: []
+  middlewares:
+    h:
+      headers:
+        customRequestHeaders:
+          "Bad Header": x
+        accessControlAllowOriginListRegex: ["("]
+        stsSeconds: -1
+    c:
+      compress:
+        excludedContentTypes: [a/b]
+        includedContentTypes: [c/d]
+        encodings: [deflate]
+    r:
+      retry:
+        attempts: 0
+    i:
+      inFlightReq: {}
+    rs:
+      redirectScheme:
+        scheme: https
+        port: "99999"
+    fa:
+      forwardAuth:
+        address: "not a url"
+    sp:
+      stripPrefix:
+        prefixes: []
+    rl:
+      rateLimit:
+        average: -5
+        sourceCriterion:
+          ipStrategy:
+            ipv6Subnet: 200
+    ch:
+      chain:
+        middlewares: []
+tcp:
+  services:
+    a:
+      weighted:
+        services: [{name: b}]
+    b:
+      weighted:
+        services: [{name: a, weight: -2}]
+tls:
+  certificates:
+    - certFile: ""
+      keyFile: /k.pem
+      stores: [other]
+  options:
+    o:
+      minVersion: VersionTLS13
+      maxVersion: VersionTLS12
+      curvePreferences: [CurveP521]
+      alpnProtocols: [""]
+      clientAuth:
+        clientAuthType: RequireAndVerifyClientCert
+"#;
+    let errors = validation_errors(yaml, Format::Yaml);
+    for needle in [
+        "http.services.hc.loadBalancer.healthCheck.path: must start with /",
+        "http.services.hc.loadBalancer.healthCheck.interval: must be greater than zero",
+        "http.services.hc.loadBalancer.healthCheck.scheme: invalid scheme \"ftp\"",
+        "http.services.hc.loadBalancer.healthCheck.status: invalid HTTP status 99",
+        "http.services.hc.loadBalancer.sticky.cookie.sameSite: invalid value \"sometimes\"",
+        "http.services.hc.loadBalancer.sticky.cookie.name: invalid cookie name \"bad name\"",
+        "http.services.empty-weighted.weighted.services: at least one service is required",
+        "http.middlewares.h.headers.customRequestHeaders.Bad Header: invalid header name",
+        "http.middlewares.h.headers.accessControlAllowOriginListRegex[0]: invalid regular expression",
+        "http.middlewares.h.headers.stsSeconds: must not be negative",
+        "http.middlewares.c.compress: `excludedContentTypes` and `includedContentTypes` are mutually exclusive",
+        "http.middlewares.c.compress.encodings[0]: unknown encoding \"deflate\"",
+        "http.middlewares.r.retry.attempts: must be greater than zero",
+        "http.middlewares.i.inFlightReq.amount: must be greater than zero",
+        "http.middlewares.rs.redirectScheme.port: invalid port \"99999\"",
+        "http.middlewares.fa.forwardAuth.address: invalid address \"not a url\"",
+        "http.middlewares.sp.stripPrefix.prefixes: at least one prefix is required",
+        "http.middlewares.rl.rateLimit.average: must not be negative",
+        "http.middlewares.rl.rateLimit.sourceCriterion.ipStrategy.ipv6Subnet: invalid IPv6 subnet 200",
+        "http.middlewares.ch.chain.middlewares: at least one middleware is required",
+        "tcp.services.b.weighted.services[0].weight: must not be negative",
+        "tcp.services.a.weighted.services: reference cycle: a -> b -> a",
+        "tls.certificates[0].certFile: a certificate (file path or PEM) is required",
+        "tls.certificates[0].stores[0]: unknown TLS store \"other\"",
+        "tls.options.o.minVersion: is above maxVersion",
+        "tls.options.o.curvePreferences[0]: unsupported curve \"CurveP521\"",
+        "tls.options.o.alpnProtocols[0]: must be 1 to 255 bytes long",
+        "tls.options.o.clientAuth.caFiles: RequireAndVerifyClientCert needs at least one CA",
+    ] {
+        assert_has(&errors, needle);
+    }
+    assert_eq!(errors.len(), 28, "{errors:#?}");
+}

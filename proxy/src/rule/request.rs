@@ -22,8 +22,9 @@ pub trait RequestView {
     /// The raw query string after `?`, if any.
     fn query(&self) -> Option<&str>;
     /// Whether any value of header `name` (ASCII case-insensitive; one value per field line)
-    /// satisfies `matches`. The `Host` header is never passed here: Go moves it out of the
-    /// header map, so `Header(`Host`, ...)` never matches in Traefik.
+    /// satisfies `matches`. As in Go, `Host` is never passed here (Go moves it out of the header
+    /// map, so `Header(`Host`, ...)` never matches in Traefik), and for HTTP/2 the `cookie`
+    /// fields are passed as one value joined with `"; "`.
     fn any_header_value(&self, name: &str, matches: &mut dyn FnMut(&[u8]) -> bool) -> bool;
     /// The IP of the peer that sent the request (not `X-Forwarded-For`).
     fn client_ip(&self) -> Option<IpAddr>;
