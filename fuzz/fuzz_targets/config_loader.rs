@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(document) = load_document(text, format) {
         // What loads must serialize and load back to the same model.
-        if let Ok(again) = document.to_string(format) {
+        if let Ok(again) = document.to_text(format) {
             assert_eq!(load_document(&again, format).ok().as_ref(), Some(&document));
         }
     }

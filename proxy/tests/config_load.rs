@@ -66,7 +66,7 @@ fn full_feature_file_loads() {
 fn round_trips_through_every_format() {
     let doc = load_document(FULL, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
     for format in [Format::Yaml, Format::Toml, Format::Json] {
-        let text = doc.to_string(format).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        let text = doc.to_text(format).unwrap_or_else(|e| panic!("{format:?}: {e}"));
         let again = load_document(&text, format).unwrap_or_else(|e| panic!("{format:?}: {e}\n{text}"));
         assert_eq!(again, doc, "{format:?} round trip\n{text}");
     }
@@ -424,7 +424,7 @@ fn load_file_picks_the_format_by_extension() {
     std::fs::File::create(&yaml).and_then(|mut f| f.write_all(FULL.as_bytes())).expect("write");
     let doc = load_file(&yaml).unwrap_or_else(|e| panic!("{e}"));
     let toml = dir.path().join("conf.TOML");
-    std::fs::write(&toml, doc.to_string(Format::Toml).expect("toml")).expect("write");
+    std::fs::write(&toml, doc.to_text(Format::Toml).expect("toml")).expect("write");
     assert_eq!(load_file(&toml).unwrap_or_else(|e| panic!("{e}")), doc);
     let unknown = dir.path().join("conf.ini");
     std::fs::write(&unknown, "").expect("write");

@@ -179,8 +179,8 @@ fn pathological_rules_are_refused_or_accepted_without_panic() {
 fn configuration_loader_never_panics() {
     let mut rng = Rng(0x5eed_1234_abcd_0002);
     let doc = load_document(FULL, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
-    let toml = doc.to_string(Format::Toml).expect("toml");
-    let json = doc.to_string(Format::Json).expect("json");
+    let toml = doc.to_text(Format::Toml).expect("toml");
+    let json = doc.to_text(Format::Json).expect("json");
     let mut loaded = 0;
     for _ in 0..1500 {
         let yaml_input = mutate(&mut rng, FULL);
@@ -194,7 +194,7 @@ fn configuration_loader_never_panics() {
             // Whatever loads must write back and load again to the same model.
             if let Ok(doc) = load_document(&input, format) {
                 loaded += 1;
-                let text = doc.to_string(format).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+                let text = doc.to_text(format).unwrap_or_else(|e| panic!("{format:?}: {e}"));
                 let again = load_document(&text, format).unwrap_or_else(|e| panic!("{format:?}: {e}\n{text}"));
                 assert_eq!(again, doc);
             }

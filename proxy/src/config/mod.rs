@@ -27,7 +27,7 @@ pub use load::ParseError;
 pub use middleware::*;
 pub use static_config::*;
 pub use unsupported::{Hint, Unsupported};
-pub use validate::{ValidationError, ValidationErrors};
+pub use validate::{ValidationError, ValidationErrors, MAX_USER_PRIORITY};
 
 /// A configuration text format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +94,23 @@ pub fn load_file(path: &Path) -> Result<ConfigDocument, ConfigError> {
 }
 
 impl ConfigDocument {
-    /// Serializes the document in `format`.
-    pub fn to_string(&self, format: Format) -> Result<String, String> {
-        match format {
+    /// The document in `format`, keys in Traefik's camelCase (what `-o yaml|json` prints).
+    pub fn to_text(&self, format: Format) -> Result<String, SerializeError> {
+        let result = match format {
             Format::Yaml => serde_yaml::to_string(self).map_err(|e| e.to_string()),
             Format::Toml => toml::to_string(self).map_err(|e| e.to_string()),
             Format::Json => serde_json::to_string_pretty(self).map_err(|e| e.to_string()),
-        }
+        };
+        result.map_err(|message| SerializeError { format, message })
     }
+}
+
+/// The model could not be written in the requested format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("writing the configuration as {format:?}: {message}")]
+pub struct SerializeError {
+    /// The format asked for.
+    pub format: Format,
+    /// The serializer's message.
+    pub message: String,
 }
