@@ -168,17 +168,32 @@ impl Controller {
             .collect())
     }
 
-    /// Reports to every other controller once a second, so each one knows who is alive.
+    /// Reports to every other controller once a second, so each one knows who is alive; a
+    /// controller that just appeared in the registry is told at once.
     pub fn spawn_heartbeats(self: &Arc<Self>) {
         let this = Arc::downgrade(self);
+        let mut applied = self.db.applied();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut told = std::collections::HashSet::new();
             loop {
-                tick.tick().await;
+                let everyone = tokio::select! {
+                    _ = tick.tick() => true,
+                    changed = applied.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        false
+                    }
+                };
                 let Some(me) = this.upgrade() else { return };
                 let Ok(peers) = me.controllers() else { continue };
                 for peer in peers.into_iter().filter(|p| p.id != me.id()) {
+                    if !everyone && told.contains(&peer.id) {
+                        continue;
+                    }
+                    told.insert(peer.id);
                     let client = me.peers.clone();
                     tokio::spawn(async move {
                         let url = format!("https://{}/cluster/v1/heartbeat", peer.address);

@@ -277,6 +277,11 @@ impl Cluster {
         Cluster { dir, bin: bin.as_ref().to_path_buf(), prefix, nodes: Vec::new() }
     }
 
+    /// The IP of machine number `i` (1-based), for other programs sharing the block.
+    pub fn ip(&self, i: usize) -> String {
+        format!("{}.{i}", self.prefix)
+    }
+
     /// Adds machine number `nodes.len() + 1` named `name`; it is not started.
     pub fn add(&mut self, name: &str) -> usize {
         let i = self.nodes.len() + 1;
