@@ -139,3 +139,33 @@ async fn elect(State(c): C, _: ControllerPeer) -> Result<Json<()>, ApiError> {
     c.raft.trigger().elect().await.map_err(crate::controller::internal)?;
     Ok(Json(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use traefikee_pki::Identity;
+
+    use super::*;
+
+    fn parts_with(peer: Option<Role>) -> Parts {
+        let mut req = axum::http::Request::new(());
+        let info = peer.map(|role| CertInfo {
+            identity: Identity::new("c", role, "00000000000000aa"),
+            serial: "01".into(),
+            not_after: time::OffsetDateTime::now_utc(),
+        });
+        req.extensions_mut().insert(Peer(info));
+        req.into_parts().0
+    }
+
+    #[test]
+    fn role_guards_admit_only_their_roles() {
+        use traefikee_apiserver::ErrorCode::*;
+        let code = |peer, roles: &[Role]| peer_with_role(&parts_with(peer), roles).err().map(|e| e.code);
+        assert_eq!(code(None, &[Role::Controller]), Some(Unauthenticated));
+        assert_eq!(code(Some(Role::Proxy), &[Role::Controller]), Some(Forbidden));
+        assert_eq!(code(Some(Role::Operator), &[Role::Controller, Role::Proxy]), Some(Forbidden));
+        assert_eq!(code(Some(Role::Enrollment), &[Role::Controller]), Some(Forbidden));
+        assert_eq!(code(Some(Role::Controller), &[Role::Controller]), None);
+        assert_eq!(code(Some(Role::Proxy), &[Role::Controller, Role::Proxy]), None);
+    }
+}
