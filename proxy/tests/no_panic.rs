@@ -170,6 +170,12 @@ fn pathological_rules_are_refused_or_accepted_without_panic() {
     }
     let chain = parse_http_rule(&long_chain).expect("a long conjunction is a valid rule");
     assert!(chain.matches(&SimpleRequest::new("GET", "a", "/")));
+    // Indexing a rule with tens of thousands of alternatives stays fast (no quadratic dedup).
+    let distinct_or = (0..50_000).map(|i| format!("Host(`h{i}`) && Path(`/p{i}`)")).collect::<Vec<_>>().join(" || ");
+    let rule = parse_http_rule(&distinct_or).expect("valid");
+    let index = HttpRouterIndex::new([HttpRoute::new("big", vec!["web".to_owned()], rule, 0, ())]);
+    let hit = index.lookup("web", &SimpleRequest::new("GET", "h49999", "/p49999")).expect("path");
+    assert_eq!(hit.map(|m| m.name), Some("big"));
     assert!(parse_http_rule(&deep_parens).is_err());
     let huge_regex = format!("PathRegexp(`{}`)", "(a{1000}){1000}".repeat(3));
     assert!(parse_http_rule(&huge_regex).is_err());

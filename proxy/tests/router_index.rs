@@ -172,3 +172,29 @@ fn explicit_priority_and_ties() {
     let index = HttpRouterIndex::new(vec![mk("low", "PathPrefix(`/`)", -1), mk("high", "PathPrefix(`/x`)", 0)]);
     assert_eq!(index.lookup("web", &SimpleRequest::new("GET", "h", "/y")).expect("path").map(|m| m.name), Some("low"));
 }
+
+#[test]
+fn large_disjunctions_and_their_products() {
+    // Each side has 20 alternatives: the 400-way product is above the index's limit, so it
+    // keeps one side; the answer must not change.
+    let hosts = (0..20).map(|i| format!("Host(`h{i}.com`)")).collect::<Vec<_>>().join(" || ");
+    let paths = (0..20).map(|i| format!("PathPrefix(`/p{i}/`)")).collect::<Vec<_>>().join(" || ");
+    let specs = [
+        format!("({hosts}) && ({paths})"),
+        format!("({paths}) && ({hosts})"),
+        "(Host(`h3.com`) || Host(`x.com`)) && (Path(`/p3/a`) || PathPrefix(`/q`))".to_owned(),
+        "!(Host(`h1.com`) || PathPrefix(`/p1/`)) && Method(`GET`)".to_owned(),
+    ];
+    let routes: Vec<HttpRoute<()>> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| HttpRoute::new(format!("r{i}"), vec!["web".to_owned()], parse_http_rule(r).expect("rule"), 0, ()))
+        .collect();
+    let index = HttpRouterIndex::new(routes.clone());
+    for h in ["h0.com", "h1.com", "h3.com", "h19.com", "x.com", "y.com"] {
+        for p in ["/p0/a", "/p1/", "/p3/a", "/p19/z", "/q", "/p20/", "/"] {
+            let req = SimpleRequest::new("GET", h, p);
+            assert_eq!(index.lookup("web", &req).expect("path").map(|m| m.name), naive(&routes, "web", &req), "{h}{p}");
+        }
+    }
+}

@@ -1,15 +1,16 @@
 //! The HTTP router: picks the router that serves a request without trying every rule.
 //!
 //! Traefik keeps one list of routes per entry point sorted by priority and tries them in
-//! order (`pkg/muxer/http/mux.go`). We return the same route but only evaluate candidates:
-//! for every rule we derive a set of hosts one of which the request must have
-//! (``Host(`a`) && ...``, ``(Host(`a`) || Host(`b`)) && ...``) and a set of paths or path
-//! prefixes (`Path`, `PathPrefix` in a conjunction); rules without such a requirement (no
-//! host, `HostRegexp`, a negated `Host`, ...) land in a catch-all bucket. A lookup reads the
-//! buckets of the request host and the catch-all bucket, walks a path radix tree in each, and
-//! evaluates the collected candidates in priority order until one matches. Deriving the
-//! requirements is conservative (a candidate may fail its rule, a non-candidate never matches),
-//! which the tests check against a linear scan.
+//! order (`pkg/muxer/http/mux.go`). We return the same route but only evaluate candidates.
+//! Every rule is reduced to alternatives, each an optional exact host and an optional path or
+//! path prefix that the request must have for that way of matching
+//! (``(Host(`a`) && PathPrefix(`/x`)) || Host(`b`)`` gives `a` + `/x…` and `b` + any path);
+//! a rule without such a requirement (no host, `HostRegexp`, a negated `Host`...) lands in a
+//! catch-all bucket. A lookup reads the buckets of the request host and the catch-all bucket,
+//! walks a path radix tree in each, and evaluates the collected candidates in priority order
+//! until one matches. The reduction is conservative (a candidate may fail its rule, a
+//! non-candidate never matches), which the tests check against a linear scan, and bounded
+//! (a conjunction of large disjunctions keeps one side), so indexing stays linear in the rule.
 //!
 //! Order: higher priority first; the priority is the explicit one, or the rule length when it is
 //! absent or 0 (Traefik: "priority: 0 means that the default rules length sorting is used").
@@ -91,18 +92,14 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn insert(&mut self, paths: &Requirement<(PathKind, String)>, rank: u32) {
-        match paths {
-            Requirement::Any => {
+    fn insert(&mut self, path: Option<&(PathKind, String)>, rank: u32) {
+        match path {
+            None => {
                 if self.any_path.last() != Some(&rank) {
                     self.any_path.push(rank);
                 }
             }
-            Requirement::OneOf(keys) => {
-                for (kind, key) in keys {
-                    self.paths.insert(key.as_bytes(), *kind, rank);
-                }
-            }
+            Some((kind, key)) => self.paths.insert(key.as_bytes(), *kind, rank),
         }
     }
 
@@ -122,8 +119,7 @@ impl<T> HttpRouterIndex<T> {
         let mut entry_points: HashMap<String, EntryPointIndex> = HashMap::new();
         for (rank, route) in routes.iter().enumerate() {
             let rank = u32::try_from(rank).unwrap_or(u32::MAX);
-            let hosts = host_requirement(&route.rule.root, false);
-            let paths = path_requirement(&route.rule.root, false);
+            let alternatives = alternatives(&route.rule.root, false);
             let mut seen_eps: Vec<&str> = Vec::new();
             for ep in &route.entry_points {
                 if seen_eps.contains(&ep.as_str()) {
@@ -131,15 +127,15 @@ impl<T> HttpRouterIndex<T> {
                 }
                 seen_eps.push(ep);
                 let index = entry_points.entry(ep.clone()).or_default();
-                match &hosts {
-                    Requirement::Any => index.any_host.insert(&paths, rank),
-                    Requirement::OneOf(keys) => {
-                        for key in keys {
+                for alt in &alternatives {
+                    match &alt.host {
+                        None => index.any_host.insert(alt.path.as_ref(), rank),
+                        Some(key) => {
                             // A trailing dot on either side still matches (see `Host`), so a
                             // host is filed under its spelling with and without one.
-                            index.by_host.entry(key.clone()).or_default().insert(&paths, rank);
+                            index.by_host.entry(key.clone()).or_default().insert(alt.path.as_ref(), rank);
                             if let Some(stripped) = key.strip_suffix('.') {
-                                index.by_host.entry(stripped.to_owned()).or_default().insert(&paths, rank);
+                                index.by_host.entry(stripped.to_owned()).or_default().insert(alt.path.as_ref(), rank);
                             }
                         }
                     }
@@ -215,70 +211,81 @@ impl<T> HttpRouterIndex<T> {
     }
 }
 
-/// A necessary condition on one request attribute: it must be one of these keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Requirement<K> {
-    Any,
-    OneOf(Vec<K>),
+/// One way a rule can match: the request host must be this host (or any, `None`) and its
+/// path must equal or start with this key (or any). A rule implies the disjunction of its
+/// alternatives; the index files the rule under every alternative.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Alternative {
+    host: Option<String>,
+    path: Option<(PathKind, String)>,
 }
 
-impl<K: PartialEq> Requirement<K> {
-    /// Requirement of a conjunction: any one term's requirement holds; take the narrowest.
-    fn all(terms: impl Iterator<Item = Self>) -> Self {
-        terms.fold(Requirement::Any, |acc, term| match (acc, term) {
-            (Requirement::Any, t) => t,
-            (a, Requirement::Any) => a,
-            (Requirement::OneOf(a), Requirement::OneOf(b)) => Requirement::OneOf(if b.len() < a.len() { b } else { a }),
-        })
+impl Alternative {
+    const ANY: Alternative = Alternative { host: None, path: None };
+
+    fn is_any(&self) -> bool {
+        self.host.is_none() && self.path.is_none()
     }
 
-    /// Requirement of a disjunction: the union, unless a term is unconstrained.
-    fn any(mut terms: impl Iterator<Item = Self>) -> Self {
-        let mut keys = Vec::new();
-        for term in terms.by_ref() {
-            match term {
-                Requirement::Any => return Requirement::Any,
-                Requirement::OneOf(more) => {
-                    for k in more {
-                        if !keys.contains(&k) {
-                            keys.push(k);
-                        }
-                    }
-                }
-            }
+    /// Both hold: keep a constraint from either side (keeping one of two is sound).
+    fn and(&self, other: &Alternative) -> Alternative {
+        Alternative {
+            host: self.host.clone().or_else(|| other.host.clone()),
+            path: self.path.clone().or_else(|| other.path.clone()),
         }
-        Requirement::OneOf(keys)
     }
 }
 
-/// Walks the rule in negation normal form (`negated` = under an odd number of `!`).
-fn requirement<K: PartialEq>(
-    node: &Node<HttpMatcher>,
-    negated: bool,
-    leaf: &impl Fn(&HttpMatcher) -> Option<K>,
-) -> Requirement<K> {
+/// Above this many alternatives a conjunction keeps one side instead of the product.
+const MAX_PRODUCT: usize = 64;
+
+/// The alternatives of a rule node in negation normal form (`negated`: under an odd number of
+/// `!`). A negated matcher constrains nothing.
+fn alternatives(node: &Node<HttpMatcher>, negated: bool) -> Vec<Alternative> {
     match node {
-        Node::Leaf(m) if !negated => leaf(m).map_or(Requirement::Any, |k| Requirement::OneOf(vec![k])),
-        Node::Leaf(_) => Requirement::Any,
-        Node::Not(inner) => requirement(inner, !negated, leaf),
-        Node::All(terms) if !negated => Requirement::all(terms.iter().map(|t| requirement(t, false, leaf))),
-        Node::All(terms) => Requirement::any(terms.iter().map(|t| requirement(t, true, leaf))),
-        Node::Any(terms) if !negated => Requirement::any(terms.iter().map(|t| requirement(t, false, leaf))),
-        Node::Any(terms) => Requirement::all(terms.iter().map(|t| requirement(t, true, leaf))),
+        Node::Leaf(m) if !negated => vec![match m {
+            HttpMatcher::Host(key) => Alternative { host: Some(key.0.clone()), path: None },
+            HttpMatcher::Path(p) => Alternative { host: None, path: Some((PathKind::Exact, p.clone())) },
+            HttpMatcher::PathPrefix(p) => Alternative { host: None, path: Some((PathKind::Prefix, p.clone())) },
+            _ => Alternative::ANY,
+        }],
+        Node::Leaf(_) => vec![Alternative::ANY],
+        Node::Not(inner) => alternatives(inner, !negated),
+        Node::All(terms) if !negated => conjunction(terms.iter().map(|t| alternatives(t, false))),
+        Node::All(terms) => disjunction(terms.iter().map(|t| alternatives(t, true))),
+        Node::Any(terms) if !negated => disjunction(terms.iter().map(|t| alternatives(t, false))),
+        Node::Any(terms) => conjunction(terms.iter().map(|t| alternatives(t, true))),
     }
 }
 
-fn host_requirement(node: &Node<HttpMatcher>, negated: bool) -> Requirement<String> {
-    requirement(node, negated, &|m| match m {
-        HttpMatcher::Host(key) => Some(key.0.clone()),
-        _ => None,
-    })
+fn disjunction(terms: impl Iterator<Item = Vec<Alternative>>) -> Vec<Alternative> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for alt in terms.flatten() {
+        if alt.is_any() {
+            return vec![Alternative::ANY];
+        }
+        if seen.insert(alt.clone()) {
+            out.push(alt);
+        }
+    }
+    out
 }
 
-fn path_requirement(node: &Node<HttpMatcher>, negated: bool) -> Requirement<(PathKind, String)> {
-    requirement(node, negated, &|m| match m {
-        HttpMatcher::Path(p) => Some((PathKind::Exact, p.clone())),
-        HttpMatcher::PathPrefix(p) => Some((PathKind::Prefix, p.clone())),
-        _ => None,
-    })
+fn conjunction(terms: impl Iterator<Item = Vec<Alternative>>) -> Vec<Alternative> {
+    let mut acc = vec![Alternative::ANY];
+    for term in terms {
+        if term.iter().all(Alternative::is_any) {
+            continue;
+        }
+        if acc.iter().all(Alternative::is_any) {
+            acc = term;
+        } else if acc.len() * term.len() <= MAX_PRODUCT {
+            acc = acc.iter().flat_map(|a| term.iter().map(move |b| a.and(b))).collect();
+        } else if term.len() < acc.len() {
+            // The conjunction implies either side: keep the one with fewer alternatives.
+            acc = term;
+        }
+    }
+    acc
 }

@@ -21,7 +21,7 @@ struct PathNode {
 }
 
 /// How a router constrains the path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum PathKind {
     Exact,
     Prefix,

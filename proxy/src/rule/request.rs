@@ -164,7 +164,19 @@ pub struct InvalidPath;
 /// ([`normalized_path`]) with every percent-encoding decoded except the reserved ones
 /// (`withRoutingPath` in `mux.go`).
 pub(crate) fn routing_path(raw: &str) -> Result<Vec<u8>, InvalidPath> {
+    if is_already_normal(raw) {
+        return Ok(raw.as_bytes().to_vec());
+    }
     decode_non_reserved(normalized_path(raw)?.as_bytes())
+}
+
+/// The common case that every step leaves unchanged: a rooted path of plain characters with
+/// no percent-encoding, no empty, `.` or `..` segment.
+fn is_already_normal(raw: &str) -> bool {
+    let Some(rest) = raw.strip_prefix('/') else { return false };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    raw.bytes().all(|b| b != b'%' && go_path_byte_ok(b))
+        && (raw == "/" || rest.split('/').all(|segment| !matches!(segment, "" | "." | "..")))
 }
 
 /// Percent-encodings of RFC 3986 unreserved characters, which Traefik's entry point decodes
@@ -178,6 +190,13 @@ fn is_unreserved(b: u8) -> bool {
 /// `sanitizePath` (on by default: `path.Clean` of the escaped path, keeping a trailing slash).
 /// Returned in escaped form; the proxy forwards this path upstream.
 pub fn normalized_path(raw: &str) -> Result<String, InvalidPath> {
+    if is_already_normal(raw) {
+        return Ok(raw.to_owned());
+    }
+    normalized_path_slow(raw)
+}
+
+fn normalized_path_slow(raw: &str) -> Result<String, InvalidPath> {
     let path = percent_decode(raw.as_bytes())?;
     // Go keeps the raw form only when it differs from its own escaping of the decoded path.
     let mut raw_path = (go_escape_path(&path) != raw.as_bytes()).then(|| raw.as_bytes().to_vec());
@@ -407,6 +426,27 @@ mod tests {
         // `{` makes Go re-encode the path: `(` comes back as the reserved `%28`.
         assert_eq!(rp("/a(b){").as_deref(), Ok("/a%28b%29{"));
         assert_eq!(rp("/a(b)").as_deref(), Ok("/a(b)"));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_pipeline() {
+        for raw in
+            ["/", "/a", "/a/", "/a/b(c)!*", "//", "/a//b", "/./a", "/a/..", "/a/.", "/a/...", "/.well-known/x", "/a b"]
+        {
+            let full = decode_non_reserved(normalized_path_slow(raw).expect("valid").as_bytes()).expect("valid");
+            assert_eq!(routing_path(raw), Ok(full), "{raw}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_on_generated_paths(raw in "/[/.a%2Ff (){]{0,12}") {
+            let full = normalized_path_slow(&raw).and_then(|p| decode_non_reserved(p.as_bytes()));
+            proptest::prop_assert_eq!(routing_path(&raw), full);
+            if let Ok(once) = normalized_path(&raw) {
+                proptest::prop_assert_eq!(normalized_path(&once), Ok(once.clone()));
+            }
+        }
     }
 
     #[test]
