@@ -5,9 +5,14 @@
 //! - [`rule`]: Traefik v3 router rules, parsed and evaluated with Traefik's semantics.
 //! - [`router`]: the per-entry-point index that finds the router for a request without
 //!   evaluating every rule.
-//!
-//! Services, middlewares, listeners and TLS build on these types.
+//! - [`handler`], [`middleware`]: the request handler interface, middlewares and their chains.
+//! - [`errors`]: the answers the proxy gives by itself (404, 502, 503, 504...).
 
+pub mod body;
 pub mod config;
+pub mod context;
+pub mod errors;
+pub mod handler;
+pub mod middleware;
 pub mod router;
 pub mod rule;

@@ -1,0 +1,13 @@
+//! `replacePath`: Replaces the path and keeps the original in `X-Replaced-Path`.
+//!
+//! Not implemented yet: a configuration using it is refused with a message naming the
+//! middleware. Replace the body of [`build`] (see the interface in `middleware/mod.rs`).
+
+use std::sync::Arc;
+
+use super::{BuildContext, BuildError, Middleware};
+use crate::config::ReplacePath;
+
+pub(super) fn build(_config: &ReplacePath, ctx: &BuildContext<'_>) -> Result<Arc<dyn Middleware>, BuildError> {
+    Err(BuildError::not_implemented(ctx, "replacePath"))
+}
