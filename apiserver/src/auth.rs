@@ -95,3 +95,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Operator {
         }
     }
 }
+
+/// Extractor for the few reads an enrollment credential may also make (cluster info).
+#[derive(Debug, Clone)]
+pub(crate) struct AnyCaller(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for AnyCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .map(AnyCaller)
+            .ok_or_else(|| ApiError::unauthenticated("not authenticated"))
+    }
+}

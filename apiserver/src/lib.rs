@@ -32,6 +32,13 @@ pub trait ControlPlane: Send + Sync + 'static {
     async fn remove_node(&self, caller: &Caller, node: &str) -> Result<RemovedNode, ApiError>;
     async fn tokens(&self) -> Result<Tokens, ApiError>;
     async fn rotate_tokens(&self, caller: &Caller) -> Result<Tokens, ApiError>;
+    /// Exchanges the caller's one-time enrollment credential for a personal certificate.
+    async fn exchange(&self, caller: &Caller, req: ExchangeRequest) -> Result<ExchangeResponse, ApiError>;
+    async fn create_credential(&self, caller: &Caller, req: CreateCredentialRequest)
+        -> Result<NewCredential, ApiError>;
+    async fn list_credentials(&self) -> Result<CredentialList, ApiError>;
+    async fn revoke_credential(&self, caller: &Caller, req: RevokeRequest) -> Result<Revoked, ApiError>;
+    async fn audit(&self, limit: usize) -> Result<AuditLog, ApiError>;
 }
 
 /// The version of this build, reported by `version` commands and the cluster info.

@@ -3,7 +3,9 @@
 use utoipa::OpenApi;
 
 use crate::routes::{
-    __path_cluster_info, __path_list_nodes, __path_openapi, __path_remove_node, __path_rotate_tokens, __path_tokens,
+    __path_audit, __path_cluster_info, __path_create_credential, __path_exchange, __path_list_credentials,
+    __path_list_nodes, __path_openapi, __path_remove_node, __path_revoke_credential, __path_rotate_tokens,
+    __path_tokens,
 };
 
 #[derive(OpenApi)]
@@ -12,7 +14,19 @@ use crate::routes::{
         title = "traefikee API",
         description = "Manage a traefikee cluster. Served with mutual TLS on every controller and on each node's local socket."
     ),
-    paths(cluster_info, list_nodes, remove_node, tokens, rotate_tokens, openapi),
+    paths(
+        cluster_info,
+        list_nodes,
+        remove_node,
+        tokens,
+        rotate_tokens,
+        exchange,
+        list_credentials,
+        create_credential,
+        revoke_credential,
+        audit,
+        openapi
+    ),
     components(schemas(crate::ErrorBody, crate::ApiError, crate::ErrorCode))
 )]
 struct ApiDoc;

@@ -1,12 +1,13 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{middleware, Json, Router};
 
-use crate::auth::{authenticate, Operator};
+use crate::auth::{authenticate, AnyCaller, Operator};
 use crate::types::*;
 use crate::{ApiError, ControlPlane};
 
@@ -21,6 +22,10 @@ pub fn router(cp: Arc<dyn ControlPlane>) -> Router {
         .route("/nodes/{node}", delete(remove_node))
         .route("/tokens", get(tokens))
         .route("/tokens/rotate", post(rotate_tokens))
+        .route("/credentials", get(list_credentials).post(create_credential))
+        .route("/credentials/revoke", post(revoke_credential))
+        .route("/credentials/exchange", post(exchange))
+        .route("/audit", get(audit))
         .route_layer(middleware::from_fn_with_state(cp.clone(), authenticate))
         .route("/openapi.json", get(openapi))
         .with_state(cp);
@@ -36,7 +41,6 @@ async fn method_not_allowed(req: Request) -> ApiError {
 }
 
 /// A JSON body whose rejections use the API's error shape.
-#[allow(dead_code)]
 pub(crate) struct Body<T>(pub T);
 
 impl<S, T> FromRequest<S> for Body<T>
@@ -54,10 +58,28 @@ where
     }
 }
 
-/// Cluster identity, version, leader and controllers.
+/// A query string whose rejections use the API's error shape.
+pub(crate) struct Params<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Params<T>
+where
+    Query<T>: FromRequestParts<S, Rejection = QueryRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Params(v)),
+            Err(rejection) => Err(ApiError::invalid(format!("invalid query: {}", rejection.body_text()))),
+        }
+    }
+}
+
+/// Cluster identity, version, leader and controllers. An enrollment credential may read it.
 #[utoipa::path(get, path = "/api/v1/cluster", tag = "cluster",
     responses((status = 200, body = ClusterInfo), (status = "4XX", body = crate::ErrorBody)))]
-async fn cluster_info(State(cp): Cp, _: Operator) -> Result<Json<ClusterInfo>, ApiError> {
+async fn cluster_info(State(cp): Cp, _: AnyCaller) -> Result<Json<ClusterInfo>, ApiError> {
     cp.cluster_info().await.map(Json)
 }
 
@@ -92,6 +114,55 @@ async fn tokens(State(cp): Cp, _: Operator) -> Result<Json<Tokens>, ApiError> {
     responses((status = 200, body = Tokens), (status = "4XX", body = crate::ErrorBody)))]
 async fn rotate_tokens(State(cp): Cp, Operator(caller): Operator) -> Result<Json<Tokens>, ApiError> {
     cp.rotate_tokens(&caller).await.map(Json)
+}
+
+/// Exchanges the one-time enrollment credential the caller presents for a personal
+/// certificate of the CSR's key. Works once per enrollment credential.
+#[utoipa::path(post, path = "/api/v1/credentials/exchange", tag = "credentials", request_body = ExchangeRequest,
+    responses((status = 200, body = ExchangeResponse), (status = "4XX", body = crate::ErrorBody)))]
+async fn exchange(
+    State(cp): Cp,
+    AnyCaller(caller): AnyCaller,
+    Body(req): Body<ExchangeRequest>,
+) -> Result<Json<ExchangeResponse>, ApiError> {
+    cp.exchange(&caller, req).await.map(Json)
+}
+
+/// Operator credentials and one-time credentials, with their status.
+#[utoipa::path(get, path = "/api/v1/credentials", tag = "credentials",
+    responses((status = 200, body = CredentialList), (status = "4XX", body = crate::ErrorBody)))]
+async fn list_credentials(State(cp): Cp, _: Operator) -> Result<Json<CredentialList>, ApiError> {
+    cp.list_credentials().await.map(Json)
+}
+
+/// Creates a one-time credential for another operator.
+#[utoipa::path(post, path = "/api/v1/credentials", tag = "credentials", request_body = CreateCredentialRequest,
+    responses((status = 200, body = NewCredential), (status = "4XX", body = crate::ErrorBody)))]
+async fn create_credential(
+    State(cp): Cp,
+    Operator(caller): Operator,
+    Body(req): Body<CreateCredentialRequest>,
+) -> Result<Json<NewCredential>, ApiError> {
+    cp.create_credential(&caller, req).await.map(Json)
+}
+
+/// Revokes credentials by operator name, serial or enrollment id; every controller refuses
+/// them from then on.
+#[utoipa::path(post, path = "/api/v1/credentials/revoke", tag = "credentials", request_body = RevokeRequest,
+    responses((status = 200, body = Revoked), (status = "4XX", body = crate::ErrorBody)))]
+async fn revoke_credential(
+    State(cp): Cp,
+    Operator(caller): Operator,
+    Body(req): Body<RevokeRequest>,
+) -> Result<Json<Revoked>, ApiError> {
+    cp.revoke_credential(&caller, req).await.map(Json)
+}
+
+/// The newest changes to the cluster: who, when, what.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditLog), (status = "4XX", body = crate::ErrorBody)))]
+async fn audit(State(cp): Cp, _: Operator, Params(q): Params<AuditQuery>) -> Result<Json<AuditLog>, ApiError> {
+    cp.audit(q.limit.unwrap_or(100).clamp(1, 10_000)).await.map(Json)
 }
 
 /// This document.

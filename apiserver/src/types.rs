@@ -123,3 +123,120 @@ pub struct Tokens {
     pub control_node_token: String,
     pub data_node_token: String,
 }
+
+/// `POST /api/v1/credentials/exchange`, called with a one-time enrollment credential: the
+/// caller sends a CSR for a key it generated and gets a personal certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRequest {
+    /// Operator name for the certificate, when the enrollment credential does not fix one.
+    pub name: Option<String>,
+    pub csr_pem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExchangeResponse {
+    pub name: String,
+    pub cert_pem: String,
+    pub ca_pem: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    /// API addresses of every controller, so clients can fail over.
+    pub api_addresses: Vec<String>,
+}
+
+/// `POST /api/v1/credentials`: a one-time credential for another operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCredentialRequest {
+    pub name: String,
+}
+
+/// A one-time credential to hand to an operator, who exchanges it with `traefikeectl connect`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewCredential {
+    pub name: String,
+    pub id: String,
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialKind {
+    /// A personal certificate.
+    Operator,
+    /// A one-time credential waiting to be exchanged.
+    Enrollment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CredentialStatus {
+    Active,
+    /// An enrollment credential not exchanged yet.
+    Pending,
+    /// An enrollment credential already exchanged.
+    Used,
+    Revoked,
+    Expired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CredentialInfo {
+    pub kind: CredentialKind,
+    pub name: String,
+    /// Certificate serial (operator) or enrollment id.
+    pub id: String,
+    pub serial: String,
+    pub status: CredentialStatus,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// `GET /api/v1/credentials`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CredentialList {
+    pub credentials: Vec<CredentialInfo>,
+}
+
+/// `POST /api/v1/credentials/revoke`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// Operator name, certificate serial or enrollment id.
+    pub credential: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Revoked {
+    pub revoked: Vec<CredentialInfo>,
+}
+
+/// One change to the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: u64,
+    /// RFC 3339 time of the change.
+    pub at: String,
+    /// Who made it: an operator, the local socket, a joining node's token, the bootstrap.
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// `GET /api/v1/audit`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+}
+
+/// Query of `GET /api/v1/audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// How many of the newest entries (default 100, at most 10000).
+    pub limit: Option<usize>,
+}

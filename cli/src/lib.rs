@@ -1,3 +1,55 @@
 //! traefikeectl, and the output helpers both command-line tools share.
 
+pub mod args;
+pub mod client;
+pub mod commands;
+pub mod failure;
 pub mod output;
+pub mod profile;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, CredentialsCommand, TokensCommand};
+use commands::Session;
+use failure::{Failure, Outcome};
+
+/// Entry point of the `traefikeectl` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return Failure::refused(format!("cannot start the async runtime: {e}")).report(),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let name = cli.clustername.as_deref();
+    let session = || Session::open(name, cli.output);
+    match cli.command {
+        Command::Connect(args) => commands::connect::run(cli.clustername.clone(), args).await,
+        Command::ListNodes(args) => commands::nodes::list(&session()?, args.details).await,
+        Command::RmNode(args) => commands::nodes::remove(&session()?, &args.node).await,
+        Command::Status => commands::nodes::status(&session()?).await,
+        Command::Tokens(TokensCommand::Show) => commands::tokens::show(&session()?).await,
+        Command::Tokens(TokensCommand::Rotate) => commands::tokens::rotate(&session()?).await,
+        Command::Credentials(CredentialsCommand::Create(args)) => {
+            commands::credentials::create(&session()?, args).await
+        }
+        Command::Credentials(CredentialsCommand::List) => commands::credentials::list(&session()?).await,
+        Command::Credentials(CredentialsCommand::Revoke(args)) => {
+            commands::credentials::revoke(&session()?, &args.credential).await
+        }
+        Command::Audit(args) => commands::audit::run(&session()?, args.limit).await,
+        Command::Version => commands::version::run(name, cli.output).await,
+        Command::Completion(args) => {
+            commands::completion::run(args.shell);
+            Ok(())
+        }
+    }
+}

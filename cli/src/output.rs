@@ -81,7 +81,7 @@ fn role_label(node: &NodeInfo) -> String {
     label
 }
 
-fn upper<T: Serialize>(v: &T) -> String {
+pub fn upper<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 

@@ -23,6 +23,8 @@ impl Validity {
     pub const CA: Validity = Validity { days: 3650 };
     pub const NODE: Validity = Validity { days: 365 };
     pub const OPERATOR: Validity = Validity { days: 365 };
+    /// A one-time credential handed to an operator by another.
+    pub const ENROLLMENT: Validity = Validity { days: 7 };
 }
 
 /// The cluster CA: certificate and private key, both PEM.

@@ -44,6 +44,37 @@ pub fn time_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool
     start.elapsed()
 }
 
+/// Path of the binary `name` of the workspace package `package`, built by cargo if it is
+/// missing or stale.
+///
+/// Integration tests get their own package's binaries from cargo (`CARGO_BIN_EXE_*`); tests
+/// that also need another package's binary (traefikeectl's tests need `traefikee`) call this.
+/// The build lands in the same target directory and profile as the running test.
+pub fn workspace_bin(package: &str, name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
+    let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
+    let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug");
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if !built.iter().any(|b| b == name) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let cargo_profile = if profile == "debug" { "dev" } else { profile };
+        let status = Command::new(cargo)
+            // The same target selection as `cargo nextest run --workspace`, so both resolve
+            // features alike and share artifacts instead of rebuilding each other's.
+            .args(["build", "--quiet", "--workspace", "--bins", "--tests", "--profile", cargo_profile])
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build of {package} (for the {name} binary) failed");
+        built.push(name.to_string());
+    }
+    profile_dir.join(name)
+}
+
 /// The output of a finished command, with helpers for assertions.
 #[derive(Debug)]
 pub struct Run {
@@ -53,7 +84,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Run {
+    pub fn from(out: Output) -> Run {
         Run {
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

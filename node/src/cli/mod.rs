@@ -5,41 +5,11 @@ pub mod args;
 use std::process::ExitCode;
 
 use clap::Parser;
-use traefikee_apiserver::{ApiError, ErrorCode};
 
 pub use args::Cli;
 use args::Command;
 
-/// A failure to report to the user: `error: ...` and, when useful, `hint: ...`.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub hint: Option<String>,
-    pub code: u8,
-}
-
-impl Failure {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Failure { message: message.into(), hint: None, code: code.exit_code() }
-    }
-
-    pub fn refused(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::Conflict, message)
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
-        Failure { code: e.code.exit_code(), message: e.message, hint: e.hint }
-    }
-}
-
-pub type Outcome = Result<(), Failure>;
+pub use traefikee_cli::failure::{Failure, Outcome};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -53,13 +23,7 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("error: {}", f.message);
-            if let Some(hint) = f.hint {
-                eprintln!("hint: {hint}");
-            }
-            ExitCode::from(f.code)
-        }
+        Err(f) => f.report(),
     }
 }
 

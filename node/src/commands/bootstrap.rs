@@ -143,6 +143,10 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
             serial: enrollment_cert.serial.clone(),
             created_at: now,
             consumed: None,
+            for_name: None,
+            not_after: enrollment_cert.not_after.unix_timestamp() * 1000,
+            created_by: format!("bootstrap {name}"),
+            revoked: None,
         },
     }));
     controller.write(Request::new(format!("bootstrap {name}"), init)).await?;

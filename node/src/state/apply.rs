@@ -3,7 +3,7 @@ use traefikee_pki::{JoinToken, TokenRole};
 
 use super::keys;
 use super::read::{get, put, SmDb, StateError, StateView};
-use super::{Command, NodeKind, RefusalKind, Request, Response};
+use super::{Command, Consumption, CredentialRecord, NodeKind, RefusalKind, Request, Response};
 
 /// How many audit records are kept; older ones are dropped as new ones come.
 const AUDIT_RETENTION: u64 = 10_000;
@@ -92,6 +92,8 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                 return refused(RefusalKind::NotFound, format!("no node with id {}", keys::node_id_text(*id)));
             };
             db.delete(txn, &keys::node(*id))?;
+            // Its certificate is no longer welcome anywhere.
+            put(db, txn, &keys::revoked(&node.cert_serial), &req.at)?;
             done("node.remove", format!("{} ({}) removed", node.name, keys::node_id_text(*id)))
         }
         Command::RotateTokens { control, data } => {
@@ -99,6 +101,13 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             put(db, txn, &keys::token(TokenRole::Data), data)?;
             done("tokens.rotate", "control and data node tokens replaced".into())
         }
+        Command::CreateEnrollment(e) => {
+            put(db, txn, &keys::enrollment(&e.id), e)?;
+            let who = e.for_name.as_deref().unwrap_or("an operator");
+            done("credentials.create", format!("one-time credential {} for {who}", e.id))
+        }
+        Command::ExchangeEnrollment { enrollment, credential } => exchange(db, txn, req, enrollment, credential),
+        Command::Revoke { serials } => revoke(db, txn, req, serials),
         Command::FinishBootstrap => {
             let Some(mut cluster) = view(db, txn).cluster()? else {
                 return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
@@ -111,6 +120,61 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             done("bootstrap.finish", format!("bootstrap handed the cluster to {} control nodes", plan.control_nodes))
         }
     }
+}
+
+fn exchange(
+    db: SmDb,
+    txn: &mut RwTxn<'_>,
+    req: &Request,
+    enrollment: &str,
+    credential: &CredentialRecord,
+) -> Result<Applied, StateError> {
+    let Some(mut record) = view(db, txn).enrollment(enrollment)? else {
+        return refused(RefusalKind::NotFound, format!("no enrollment credential {enrollment}"));
+    };
+    if let Some(used) = &record.consumed {
+        return refused(
+            RefusalKind::Conflict,
+            format!(
+                "these credentials were already used on {} by {}: an enrollment credential works once",
+                super::rfc3339(used.at),
+                used.by
+            ),
+        );
+    }
+    if record.revoked.is_some() {
+        return refused(RefusalKind::Unauthorized, "these credentials were revoked".into());
+    }
+    record.consumed = Some(Consumption { at: req.at, by: credential.name.clone() });
+    put(db, txn, &keys::enrollment(enrollment), &record)?;
+    put(db, txn, &keys::credential(&credential.serial), credential)?;
+    done(
+        "credentials.exchange",
+        format!("operator {} got credential {} (enrollment {enrollment})", credential.name, credential.serial),
+    )
+}
+
+fn revoke(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, serials: &[String]) -> Result<Applied, StateError> {
+    let v = view(db, txn);
+    let credentials = v.credentials()?;
+    let enrollments = v.enrollments()?;
+    let mut names = Vec::new();
+    for serial in serials {
+        put(db, txn, &keys::revoked(serial), &req.at)?;
+        let stamp = Some(Consumption { at: req.at, by: req.actor.clone() });
+        if let Some(mut c) = credentials.iter().find(|c| &c.serial == serial).cloned() {
+            names.push(format!("{} ({serial})", c.name));
+            c.revoked = stamp;
+            put(db, txn, &keys::credential(serial), &c)?;
+        } else if let Some(mut e) = enrollments.iter().find(|e| &e.serial == serial).cloned() {
+            names.push(format!("enrollment {} ({serial})", e.id));
+            e.revoked = stamp;
+            put(db, txn, &keys::enrollment(&e.id), &e)?;
+        } else {
+            names.push(serial.clone());
+        }
+    }
+    done("credentials.revoke", format!("revoked {}", names.join(", ")))
 }
 
 fn audit(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, action: &str, detail: String) -> Result<(), StateError> {

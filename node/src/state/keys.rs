@@ -14,7 +14,18 @@ pub fn node(id: u64) -> String {
 }
 
 pub fn enrollment(id: &str) -> String {
-    format!("enrollment/{id}")
+    format!("{ENROLLMENT_PREFIX}{id}")
+}
+
+pub const ENROLLMENT_PREFIX: &str = "enrollment/";
+pub const CREDENTIAL_PREFIX: &str = "credential/";
+
+pub fn credential(serial: &str) -> String {
+    format!("{CREDENTIAL_PREFIX}{serial}")
+}
+
+pub fn revoked(serial: &str) -> String {
+    format!("revoked/{serial}")
 }
 
 pub fn audit(seq: u64) -> String {

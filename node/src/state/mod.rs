@@ -78,14 +78,36 @@ pub struct NodeRecord {
     pub cert_serial: String,
 }
 
-/// The one-time API credential written at bootstrap. `consumed` is set, once, when it is
-/// exchanged for a personal credential.
+/// A one-time API credential (written at bootstrap, or by `credentials create`).
+/// `consumed` is set, once, when it is exchanged for a personal operator credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollmentRecord {
     pub id: String,
     pub serial: String,
     pub created_at: UnixMillis,
     pub consumed: Option<Consumption>,
+    /// The operator name the exchanged credential will carry; the bootstrap credential lets
+    /// the connecting operator choose.
+    #[serde(default)]
+    pub for_name: Option<String>,
+    #[serde(default)]
+    pub not_after: UnixMillis,
+    #[serde(default)]
+    pub created_by: String,
+    #[serde(default)]
+    pub revoked: Option<Consumption>,
+}
+
+/// A personal operator credential (a client certificate of role operator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialRecord {
+    pub serial: String,
+    pub name: String,
+    pub created_at: UnixMillis,
+    pub not_after: UnixMillis,
+    /// The enrollment it was exchanged for.
+    pub enrollment: String,
+    pub revoked: Option<Consumption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +158,17 @@ pub enum Command {
     },
     /// The bootstrap node handed the cluster over and leaves.
     FinishBootstrap,
+    /// `credentials create`: a new one-time credential.
+    CreateEnrollment(EnrollmentRecord),
+    /// An enrollment is used, once, for a personal credential.
+    ExchangeEnrollment {
+        enrollment: String,
+        credential: CredentialRecord,
+    },
+    /// Certificates that no endpoint accepts any more.
+    Revoke {
+        serials: Vec<String>,
+    },
 }
 
 /// Everything a new cluster starts with.

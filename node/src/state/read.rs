@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use traefikee_pki::TokenRole;
 
-use super::{keys, AuditRecord, ClusterRecord, NodeRecord, TokenRecord};
+use super::{keys, AuditRecord, ClusterRecord, CredentialRecord, EnrollmentRecord, NodeRecord, TokenRecord};
 
 /// The state machine database: string keys, JSON values.
 pub type SmDb = heed::Database<Str, Bytes>;
@@ -63,6 +63,22 @@ impl<'t> StateView<'t> {
 
     pub fn node_by_name(&self, name: &str) -> Result<Option<NodeRecord>, StateError> {
         Ok(self.nodes()?.into_iter().find(|n| n.name == name))
+    }
+
+    pub fn enrollment(&self, id: &str) -> Result<Option<EnrollmentRecord>, StateError> {
+        get(self.db, self.txn, &keys::enrollment(id))
+    }
+
+    pub fn enrollments(&self) -> Result<Vec<EnrollmentRecord>, StateError> {
+        self.prefix(keys::ENROLLMENT_PREFIX)
+    }
+
+    pub fn credentials(&self) -> Result<Vec<CredentialRecord>, StateError> {
+        self.prefix(keys::CREDENTIAL_PREFIX)
+    }
+
+    pub fn is_revoked(&self, serial: &str) -> Result<bool, StateError> {
+        Ok(self.db.get(self.txn, &keys::revoked(serial))?.is_some())
     }
 
     /// The newest `limit` audit records, oldest first.

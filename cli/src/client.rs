@@ -1,0 +1,159 @@
+//! The API client: mutual TLS with the profile's credential, trying the given address first
+//! and then the other controllers' when one does not answer.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use traefikee_apiserver::{ErrorBody, ErrorCode};
+use traefikee_pki::tls::{client_config, ServerTrust};
+
+use crate::failure::Failure;
+use crate::profile::Profile;
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    addresses: Vec<String>,
+    cluster: String,
+}
+
+/// Why a request did not get an answer.
+enum Miss {
+    /// Nothing answered there (refused, timed out): try the next address.
+    Unreachable(String),
+    /// Something answered but the TLS handshake failed: the wrong cluster, or our
+    /// certificate refused. Trying other controllers will not help.
+    Tls(String),
+}
+
+/// The rustls error behind a failed request, if any. Connectors wrap it in `io::Error`s, whose
+/// `source()` skips the wrapped error itself, so descend through `get_ref()` for those.
+fn tls_reason(e: &reqwest::Error) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r.to_string());
+        }
+        current = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+fn classify(e: reqwest::Error) -> Miss {
+    match tls_reason(&e) {
+        Some(reason) => Miss::Tls(reason),
+        None => Miss::Unreachable(if e.is_timeout() { "timed out".into() } else { root_cause(&e) }),
+    }
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
+    let mut current = e.source();
+    while let Some(err) = current {
+        last = err.to_string();
+        current = err.source();
+    }
+    last
+}
+
+impl ApiClient {
+    /// A client for the profile's cluster, authenticated with its credential.
+    pub fn new(profile: &Profile) -> Result<ApiClient, Failure> {
+        let info = traefikee_pki::inspect_cert_pem(&profile.cert_pem)
+            .map_err(|e| Failure::refused(format!("the profile's certificate is unreadable: {e}")))?;
+        if info.not_after < time::OffsetDateTime::now_utc() {
+            return Err(Failure::new(
+                ErrorCode::Unauthenticated,
+                format!("your credential for cluster {} expired on {}", profile.meta.name, info.not_after.date()),
+            )
+            .hint("ask an operator for new credentials: traefikeectl credentials create NAME"));
+        }
+        Self::with_identity(profile, &profile.cert_pem, &profile.key_pem, Some(profile.meta.cluster_id.clone()))
+    }
+
+    /// A client presenting any certificate (e.g. the one-time credential during `connect`).
+    pub fn with_identity(
+        profile: &Profile,
+        cert_pem: &str,
+        key_pem: &str,
+        cluster_id: Option<String>,
+    ) -> Result<ApiClient, Failure> {
+        let tls = client_config(
+            ServerTrust::Cluster { ca_pem: profile.ca_pem.clone(), cluster_id },
+            Some((cert_pem, key_pem)),
+        )
+        .map_err(|e| Failure::refused(format!("the credentials are unusable: {e}")))?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls((*tls).clone())
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Failure::new(ErrorCode::Internal, format!("HTTP client: {e}")))?;
+        Ok(ApiClient { http, addresses: profile.addresses(), cluster: profile.meta.name.clone() })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        self.send::<(), T>(reqwest::Method::GET, path, None).await.map(|(v, _)| v)
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, Failure> {
+        self.send(reqwest::Method::POST, path, Some(body)).await.map(|(v, _)| v)
+    }
+
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        self.send::<(), T>(reqwest::Method::DELETE, path, None).await.map(|(v, _)| v)
+    }
+
+    /// Sends to each address in turn until one answers; returns the answer and the address.
+    pub async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(T, String), Failure> {
+        let mut tried = Vec::new();
+        for addr in &self.addresses {
+            let mut req = self.http.request(method.clone(), format!("https://{addr}{path}"));
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            match req.send().await {
+                Ok(resp) => return decode(resp).await.map(|v| (v, addr.clone())),
+                Err(e) => match classify(e) {
+                    Miss::Unreachable(why) => tried.push(format!("{addr} ({why})")),
+                    Miss::Tls(why) => {
+                        return Err(Failure::new(ErrorCode::Unauthenticated, format!(
+                            "the TLS handshake with {addr} failed: {why}"
+                        ))
+                        .hint(format!(
+                            "{addr} may not be a controller of cluster {}, or your credential was refused; reconnect with fresh credentials if it keeps failing",
+                            self.cluster
+                        )))
+                    }
+                },
+            }
+        }
+        Err(Failure::new(
+            ErrorCode::Unavailable,
+            format!("cannot reach cluster {}: tried {}", self.cluster, tried.join(", ")),
+        )
+        .hint("check that the controllers run and that the address is right; --clustername picks another profile"))
+    }
+}
+
+async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, Failure> {
+    let status = resp.status();
+    let bytes =
+        resp.bytes().await.map_err(|e| Failure::new(ErrorCode::Unavailable, format!("reading the answer: {e}")))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| Failure::new(ErrorCode::Internal, format!("unexpected answer from the cluster: {e}")));
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(body) => Err(body.error.into()),
+        Err(_) => Err(Failure::new(ErrorCode::Internal, format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))),
+    }
+}

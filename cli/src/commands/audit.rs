@@ -1,0 +1,17 @@
+//! `audit`: who changed what, when.
+
+use traefikee_apiserver::types::AuditLog;
+
+use super::Session;
+use crate::failure::Outcome;
+use crate::output::plain_table;
+
+pub async fn run(s: &Session, limit: usize) -> Outcome {
+    let log: AuditLog = s.get(&format!("/api/v1/audit?limit={limit}")).await?;
+    s.print(&log, |l| {
+        let rows =
+            l.entries.iter().map(|e| vec![e.at.clone(), e.actor.clone(), e.action.clone(), e.detail.clone()]).collect();
+        plain_table(&["Time", "Actor", "Action", "Detail"], rows)
+    });
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! `traefikeectl connect`: exchange one-time credentials for a personal certificate whose key
+//! is generated here and never leaves this machine.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use traefikee_apiserver::types::{ClusterInfo, ExchangeRequest, ExchangeResponse};
+use traefikee_apiserver::ErrorCode;
+use traefikee_pki::{inspect_cert_pem, new_key_and_csr, Role};
+
+use crate::args::ConnectArgs;
+use crate::client::ApiClient;
+use crate::failure::{Failure, Outcome};
+use crate::profile::{Profile, ProfileMeta, Profiles};
+
+const FILES: [&str; 3] = ["ca.pem", "cert.pem", "key.pem"];
+
+fn read_credentials(dir: &Path) -> Result<(String, String, String), Failure> {
+    let read = |f: &str| fs::read_to_string(dir.join(f));
+    match (read("ca.pem"), read("cert.pem"), read("key.pem")) {
+        (Ok(ca), Ok(cert), Ok(key)) => Ok((ca, cert, key)),
+        _ => Err(Failure::refused(format!("no credentials in {} (ca.pem, cert.pem and key.pem)", dir.display())).hint(
+            "copy the directory `traefikee bootstrap` wrote (--mtlscertsoutputdir, ./.traefikee by default) or the one `traefikeectl credentials create` wrote",
+        )),
+    }
+}
+
+fn step(text: &str) {
+    print!("{text}...");
+    let _ = std::io::stdout().flush();
+}
+
+pub async fn run(clustername: Option<String>, args: ConnectArgs) -> Outcome {
+    let profiles = Profiles::locate()?;
+    let (ca_pem, cert_pem, key_pem) = read_credentials(&args.mtlscertsdir)?;
+    let info =
+        inspect_cert_pem(&cert_pem).map_err(|e| Failure::refused(format!("the credentials are unreadable: {e}")))?;
+    if info.identity.role != Role::Enrollment {
+        return Err(Failure::refused(format!(
+            "{} holds a {} certificate, not one-time credentials",
+            args.mtlscertsdir.display(),
+            info.identity.role
+        ))
+        .hint("connect takes the credentials written by `traefikee bootstrap` or `traefikeectl credentials create`"));
+    }
+    let cluster_id = info.identity.cluster_id.clone();
+    let provisional = Profile {
+        meta: ProfileMeta {
+            name: clustername.clone().unwrap_or_else(|| cluster_id.clone()),
+            cluster_id: cluster_id.clone(),
+            operator: String::new(),
+            api_address: args.apiaddress.clone(),
+            api_addresses: Vec::new(),
+        },
+        dir: Default::default(),
+        ca_pem: ca_pem.clone(),
+        cert_pem: String::new(),
+        key_pem: String::new(),
+    };
+    let client = ApiClient::with_identity(&provisional, &cert_pem, &key_pem, Some(cluster_id.clone()))?;
+    let cluster: ClusterInfo = client.get("/api/v1/cluster").await?;
+    let name = clustername.unwrap_or(cluster.name);
+    if let Some(existing) = profiles.read(&name)? {
+        if !args.force {
+            let what = if existing.meta.cluster_id == cluster_id { "this cluster" } else { "another cluster" };
+            return Err(Failure::refused(format!("a profile named {name:?} already exists for {what}"))
+                .hint("pick another profile name with --clustername, or replace it with --force"));
+        }
+    }
+
+    step("Retrieving traefikee API credentials");
+    let operator = args.name.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "admin".into());
+    let key = new_key_and_csr(&operator).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
+    let exchanged: ExchangeResponse = match client
+        .post("/api/v1/credentials/exchange", &ExchangeRequest { name: Some(operator), csr_pem: key.csr_pem })
+        .await
+    {
+        Ok(r) => {
+            println!("ok");
+            r
+        }
+        Err(f) => {
+            println!("failed");
+            return Err(f);
+        }
+    };
+
+    step("Removing cluster credentials from platform");
+    let mut leftovers = Vec::new();
+    for f in FILES {
+        let p = args.mtlscertsdir.join(f);
+        if fs::remove_file(&p).is_err() && p.exists() {
+            leftovers.push(p.display().to_string());
+        }
+    }
+    let _ = fs::remove_dir(&args.mtlscertsdir);
+    if leftovers.is_empty() {
+        println!("ok");
+    } else {
+        println!("failed");
+        eprintln!("warning: could not remove {}; they are used up, delete them", leftovers.join(", "));
+    }
+
+    let profile = Profile {
+        meta: ProfileMeta {
+            name: name.clone(),
+            cluster_id,
+            operator: exchanged.name,
+            api_address: args.apiaddress,
+            api_addresses: exchanged.api_addresses,
+        },
+        dir: profiles.dir_of(&name),
+        ca_pem: exchanged.ca_pem,
+        cert_pem: exchanged.cert_pem,
+        key_pem: key.key_pem,
+    };
+    let dir = profiles.save(&profile)?;
+    println!(
+        "Credentials saved in \"{}\", please make sure to keep them safe as they can never be retrieved again.",
+        dir.display()
+    );
+    println!("✔ Successfully gained access to the cluster. You can now use other traefikeectl commands.");
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! `list-nodes`, `rm-node`, `status`.
+
+use traefikee_apiserver::types::{ClusterInfo, NodeList, RemovedNode};
+
+use super::{encode_segment, Session};
+use crate::failure::Outcome;
+use crate::output;
+
+pub async fn list(s: &Session, details: bool) -> Outcome {
+    let list: NodeList = s.get("/api/v1/nodes").await?;
+    s.print(&list, |l| output::nodes_table(l, details));
+    Ok(())
+}
+
+pub async fn remove(s: &Session, node: &str) -> Outcome {
+    let removed: RemovedNode = s.delete(&format!("/api/v1/nodes/{}", encode_segment(node))).await?;
+    println!("Node {} ({}) removed from the cluster", removed.removed.name, removed.removed.id);
+    Ok(())
+}
+
+pub async fn status(s: &Session) -> Outcome {
+    let info: ClusterInfo = s.get("/api/v1/cluster").await?;
+    s.print(&info, output::cluster_info);
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! `tokens show|rotate`.
+
+use traefikee_apiserver::types::Tokens;
+
+use super::Session;
+use crate::failure::Outcome;
+
+fn exports(t: &Tokens) -> String {
+    format!(
+        "export CONTROL_NODE_TOKEN=\"{}\"\nexport DATA_NODE_TOKEN=\"{}\"\n",
+        t.control_node_token, t.data_node_token
+    )
+}
+
+pub async fn show(s: &Session) -> Outcome {
+    let t: Tokens = s.get("/api/v1/tokens").await?;
+    s.print(&t, exports);
+    Ok(())
+}
+
+pub async fn rotate(s: &Session) -> Outcome {
+    let t: Tokens = s.post("/api/v1/tokens/rotate", &()).await?;
+    eprintln!("Join tokens rotated: the previous ones are refused from now on.");
+    s.print(&t, exports);
+    Ok(())
+}

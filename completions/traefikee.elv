@@ -1,0 +1,173 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[traefikee] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'traefikee'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'traefikee'= {
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand bootstrap 'Create a cluster: CA, join tokens, API credentials and the first control node'
+            cand start-control-node 'Start a control node that joins a cluster (or rejoins from its state dir)'
+            cand list-nodes 'List the nodes of the cluster (through this node''s socket)'
+            cand env 'Print the join tokens as shell exports'
+            cand status 'Show the cluster''s identity, leader and this node''s Raft progress'
+            cand tokens 'Manage the join tokens'
+            cand rm-node 'Remove a node from the cluster by name or id'
+            cand version 'Print the version'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikee;bootstrap'= {
+            cand --listen 'Address the cluster port listens on'
+            cand --advertise 'Address other nodes reach this node''s cluster port at (default: --listen, unless it is a wildcard address)'
+            cand --api.addr 'Address the mTLS API listens on (default: the --listen IP, port 55055)'
+            cand --name 'Name of this node (default: the host name)'
+            cand --statedir 'Where this node keeps its identity and Raft data'
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --controlnodes 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits'
+            cand --timeout 'Seconds to wait for the control nodes before giving up (no cluster is left behind)'
+            cand --clustername 'Name of the cluster'
+            cand --mtlscertsoutputdir 'Where to write the one-time API credentials for `traefikeectl connect`'
+            cand --licensekey 'Accepted for compatibility with TraefikEE; traefikee needs no license'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;start-control-node'= {
+            cand --listen 'Address the cluster port listens on'
+            cand --advertise 'Address other nodes reach this node''s cluster port at (default: --listen, unless it is a wildcard address)'
+            cand --api.addr 'Address the mTLS API listens on (default: the --listen IP, port 55055)'
+            cand --name 'Name of this node (default: the host name)'
+            cand --statedir 'Where this node keeps its identity and Raft data'
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --peeraddresses 'Cluster addresses of existing control nodes, comma separated'
+            cand --token 'The control node token (`traefikee env`); not needed to restart from a state dir'
+            cand --timeout 'Seconds to keep trying to reach a peer before giving up'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;list-nodes'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand --details 'Show ids, membership, status and availability'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;env'= {
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;status'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;tokens'= {
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand rotate 'Replace both join tokens; the old ones are refused from then on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikee;tokens;rotate'= {
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;tokens;help'= {
+            cand rotate 'Replace both join tokens; the old ones are refused from then on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikee;tokens;help;rotate'= {
+        }
+        &'traefikee;tokens;help;help'= {
+        }
+        &'traefikee;rm-node'= {
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;version'= {
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;help'= {
+            cand bootstrap 'Create a cluster: CA, join tokens, API credentials and the first control node'
+            cand start-control-node 'Start a control node that joins a cluster (or rejoins from its state dir)'
+            cand list-nodes 'List the nodes of the cluster (through this node''s socket)'
+            cand env 'Print the join tokens as shell exports'
+            cand status 'Show the cluster''s identity, leader and this node''s Raft progress'
+            cand tokens 'Manage the join tokens'
+            cand rm-node 'Remove a node from the cluster by name or id'
+            cand version 'Print the version'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikee;help;bootstrap'= {
+        }
+        &'traefikee;help;start-control-node'= {
+        }
+        &'traefikee;help;list-nodes'= {
+        }
+        &'traefikee;help;env'= {
+        }
+        &'traefikee;help;status'= {
+        }
+        &'traefikee;help;tokens'= {
+            cand rotate 'Replace both join tokens; the old ones are refused from then on'
+        }
+        &'traefikee;help;tokens;rotate'= {
+        }
+        &'traefikee;help;rm-node'= {
+        }
+        &'traefikee;help;version'= {
+        }
+        &'traefikee;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,111 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_traefikee_global_optspecs
+    string join \n log.level= h/help V/version
+end
+
+function __fish_traefikee_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_traefikee_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_traefikee_using_subcommand
+    set -l cmd (__fish_traefikee_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c traefikee -n "__fish_traefikee_needs_command" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_needs_command" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_needs_command" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "env" -d 'Print the join tokens as shell exports'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "tokens" -d 'Manage the join tokens'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "version" -d 'Print the version'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l listen -d 'Address the cluster port listens on' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l advertise -d 'Address other nodes reach this node\'s cluster port at (default: --listen, unless it is a wildcard address)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l api.addr -d 'Address the mTLS API listens on (default: the --listen IP, port 55055)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l name -d 'Name of this node (default: the host name)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l statedir -d 'Where this node keeps its identity and Raft data' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l controlnodes -d 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l timeout -d 'Seconds to wait for the control nodes before giving up (no cluster is left behind)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l clustername -d 'Name of the cluster' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l mtlscertsoutputdir -d 'Where to write the one-time API credentials for `traefikeectl connect`' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l licensekey -d 'Accepted for compatibility with TraefikEE; traefikee needs no license' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l listen -d 'Address the cluster port listens on' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l advertise -d 'Address other nodes reach this node\'s cluster port at (default: --listen, unless it is a wildcard address)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l api.addr -d 'Address the mTLS API listens on (default: the --listen IP, port 55055)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l name -d 'Name of this node (default: the host name)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l statedir -d 'Where this node keeps its identity and Raft data' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l peeraddresses -d 'Cluster addresses of existing control nodes, comma separated' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l token -d 'The control node token (`traefikee env`); not needed to restart from a state dir' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l timeout -d 'Seconds to keep trying to reach a peer before giving up' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -l details -d 'Show ids, membership, status and availability'
+complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand env" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand env" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand env" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand env" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikee -n "__fish_traefikee_using_subcommand status" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand status" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand status" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand status" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and not __fish_seen_subcommand_from rotate help" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and not __fish_seen_subcommand_from rotate help" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and not __fish_seen_subcommand_from rotate help" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and not __fish_seen_subcommand_from rotate help" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and not __fish_seen_subcommand_from rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
+complete -c traefikee -n "__fish_traefikee_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand version" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand version" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand version" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "env" -d 'Print the join tokens as shell exports'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "tokens" -d 'Manage the join tokens'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "version" -d 'Print the version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'

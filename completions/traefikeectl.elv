@@ -1,0 +1,253 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[traefikeectl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'traefikeectl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'traefikeectl'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connect 'Exchange a cluster''s one-time credentials for your own, and save a profile'
+            cand list-nodes 'List the nodes of the cluster'
+            cand rm-node 'Remove a node from the cluster by name or id'
+            cand status 'Cluster identity, leader and the answering controller''s Raft status'
+            cand tokens 'Show or rotate the join tokens'
+            cand credentials 'Manage operator credentials'
+            cand audit 'Show the newest changes made to the cluster: who, when, what'
+            cand version 'Print the client''s and the cluster''s versions'
+            cand completion 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;connect'= {
+            cand --onpremise.mtlscertsdir 'Directory holding the one-time credentials (ca.pem, cert.pem, key.pem)'
+            cand --onpremise.apiaddress 'API address of a controller, or of a VIP in front of the controllers'
+            cand --name 'Your operator name, when the credentials do not fix one (default: $USER)'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --force 'Replace an existing profile of the same name'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;list-nodes'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --details 'Show ids, membership, status and availability'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;rm-node'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;status'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;tokens'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Print the join tokens as shell exports'
+            cand rotate 'Replace both join tokens; the old ones are refused from then on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;tokens;show'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;tokens;rotate'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;tokens;help'= {
+            cand show 'Print the join tokens as shell exports'
+            cand rotate 'Replace both join tokens; the old ones are refused from then on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;tokens;help;show'= {
+        }
+        &'traefikeectl;tokens;help;rotate'= {
+        }
+        &'traefikeectl;tokens;help;help'= {
+        }
+        &'traefikeectl;credentials'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create one-time credentials for another operator'
+            cand list 'List operator and one-time credentials with their status'
+            cand revoke 'Revoke credentials by operator name, serial or id; every controller refuses them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;credentials;create'= {
+            cand --output-dir 'Where to write them (default: ./<name>-credentials)'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;credentials;list'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;credentials;revoke'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;credentials;help'= {
+            cand create 'Create one-time credentials for another operator'
+            cand list 'List operator and one-time credentials with their status'
+            cand revoke 'Revoke credentials by operator name, serial or id; every controller refuses them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;credentials;help;create'= {
+        }
+        &'traefikeectl;credentials;help;list'= {
+        }
+        &'traefikeectl;credentials;help;revoke'= {
+        }
+        &'traefikeectl;credentials;help;help'= {
+        }
+        &'traefikeectl;audit'= {
+            cand --limit 'How many of the newest entries to show'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;version'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;completion'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;help'= {
+            cand connect 'Exchange a cluster''s one-time credentials for your own, and save a profile'
+            cand list-nodes 'List the nodes of the cluster'
+            cand rm-node 'Remove a node from the cluster by name or id'
+            cand status 'Cluster identity, leader and the answering controller''s Raft status'
+            cand tokens 'Show or rotate the join tokens'
+            cand credentials 'Manage operator credentials'
+            cand audit 'Show the newest changes made to the cluster: who, when, what'
+            cand version 'Print the client''s and the cluster''s versions'
+            cand completion 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;help;connect'= {
+        }
+        &'traefikeectl;help;list-nodes'= {
+        }
+        &'traefikeectl;help;rm-node'= {
+        }
+        &'traefikeectl;help;status'= {
+        }
+        &'traefikeectl;help;tokens'= {
+            cand show 'Print the join tokens as shell exports'
+            cand rotate 'Replace both join tokens; the old ones are refused from then on'
+        }
+        &'traefikeectl;help;tokens;show'= {
+        }
+        &'traefikeectl;help;tokens;rotate'= {
+        }
+        &'traefikeectl;help;credentials'= {
+            cand create 'Create one-time credentials for another operator'
+            cand list 'List operator and one-time credentials with their status'
+            cand revoke 'Revoke credentials by operator name, serial or id; every controller refuses them'
+        }
+        &'traefikeectl;help;credentials;create'= {
+        }
+        &'traefikeectl;help;credentials;list'= {
+        }
+        &'traefikeectl;help;credentials;revoke'= {
+        }
+        &'traefikeectl;help;audit'= {
+        }
+        &'traefikeectl;help;version'= {
+        }
+        &'traefikeectl;help;completion'= {
+        }
+        &'traefikeectl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,162 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_traefikeectl_global_optspecs
+    string join \n clustername= o/output= h/help V/version
+end
+
+function __fish_traefikeectl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_traefikeectl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_traefikeectl_using_subcommand
+    set -l cmd (__fish_traefikeectl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "connect" -d 'Exchange a cluster\'s one-time credentials for your own, and save a profile'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "list-nodes" -d 'List the nodes of the cluster'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "status" -d 'Cluster identity, leader and the answering controller\'s Raft status'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "tokens" -d 'Show or rotate the join tokens'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "credentials" -d 'Manage operator credentials'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "audit" -d 'Show the newest changes made to the cluster: who, when, what'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "version" -d 'Print the client\'s and the cluster\'s versions'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l onpremise.mtlscertsdir -d 'Directory holding the one-time credentials (ca.pem, cert.pem, key.pem)' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l onpremise.apiaddress -d 'API address of a controller, or of a VIP in front of the controllers' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l name -d 'Your operator name, when the credentials do not fix one (default: $USER)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l force -d 'Replace an existing profile of the same name'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -l details -d 'Show ids, membership, status and availability'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -f -a "show" -d 'Print the join tokens as shell exports'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the join tokens as shell exports'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create one-time credentials for another operator'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List operator and one-time credentials with their status'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -l output-dir -d 'Where to write them (default: ./<name>-credentials)' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create one-time credentials for another operator'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "list" -d 'List operator and one-time credentials with their status'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l limit -d 'How many of the newest entries to show' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "connect" -d 'Exchange a cluster\'s one-time credentials for your own, and save a profile'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "list-nodes" -d 'List the nodes of the cluster'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "status" -d 'Cluster identity, leader and the answering controller\'s Raft status'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "tokens" -d 'Show or rotate the join tokens'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "credentials" -d 'Manage operator credentials'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "audit" -d 'Show the newest changes made to the cluster: who, when, what'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "version" -d 'Print the client\'s and the cluster\'s versions'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "completion" -d 'Print a shell completion script'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "show" -d 'Print the join tokens as shell exports'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "create" -d 'Create one-time credentials for another operator'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "list" -d 'List operator and one-time credentials with their status'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
