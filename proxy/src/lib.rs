@@ -11,8 +11,13 @@
 pub mod body;
 pub mod config;
 pub mod context;
+pub mod engine;
 pub mod errors;
 pub mod handler;
 pub mod middleware;
+pub mod observability;
 pub mod router;
 pub mod rule;
+pub mod service;
+pub mod standalone;
+pub mod tls;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::dynamic::{DynamicConfig, HttpConfig, TcpConfig, TlsConfig};
-use super::static_config::{EntryPoint, Providers, StaticConfig};
+use super::static_config::{AccessLog, EntryPoint, Metrics, Ping, Providers, StaticConfig};
 use super::unsupported::{self as hint, Unsupported};
 
 /// Static and dynamic configuration in one document.
@@ -41,14 +41,14 @@ struct RawDocument {
     api: Option<Unsupported<hint::StaticSection>>,
     #[serde(default)]
     log: Option<Unsupported<hint::StaticSection>>,
+    #[serde(default, deserialize_with = "super::dynamic::present_means_enabled")]
+    access_log: Option<AccessLog>,
     #[serde(default)]
-    access_log: Option<Unsupported<hint::StaticSection>>,
-    #[serde(default)]
-    metrics: Option<Unsupported<hint::StaticSection>>,
+    metrics: Option<Metrics>,
     #[serde(default)]
     tracing: Option<Unsupported<hint::StaticSection>>,
-    #[serde(default)]
-    ping: Option<Unsupported<hint::StaticSection>>,
+    #[serde(default, deserialize_with = "super::dynamic::present_means_enabled")]
+    ping: Option<Ping>,
     #[serde(default)]
     global: Option<Unsupported<hint::StaticSection>>,
     #[serde(default)]
@@ -74,6 +74,9 @@ impl<'de> Deserialize<'de> for ConfigDocument {
             static_config: StaticConfig {
                 entry_points: raw.entry_points,
                 providers: raw.providers,
+                access_log: raw.access_log,
+                metrics: raw.metrics,
+                ping: raw.ping,
                 ..Default::default()
             },
             dynamic: DynamicConfig { http: raw.http, tcp: raw.tcp, tls: raw.tls, udp: None },

@@ -27,7 +27,7 @@ pub use load::ParseError;
 pub use middleware::*;
 pub use static_config::*;
 pub use unsupported::{Hint, Unsupported};
-pub use validate::{ValidationError, ValidationErrors, MAX_USER_PRIORITY};
+pub use validate::{parse_status_range, ValidationError, ValidationErrors, MAX_USER_PRIORITY};
 
 /// A configuration text format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,18 +28,26 @@ pub struct StaticConfig {
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub log: Option<Unsupported<hint::StaticSection>>,
-    #[doc(hidden)]
-    #[serde(default, skip_serializing)]
-    pub access_log: Option<Unsupported<hint::StaticSection>>,
-    #[doc(hidden)]
-    #[serde(default, skip_serializing)]
-    pub metrics: Option<Unsupported<hint::StaticSection>>,
+    /// Access log.
+    #[serde(
+        default,
+        deserialize_with = "super::dynamic::present_means_enabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_log: Option<AccessLog>,
+    /// Metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub tracing: Option<Unsupported<hint::StaticSection>>,
-    #[doc(hidden)]
-    #[serde(default, skip_serializing)]
-    pub ping: Option<Unsupported<hint::StaticSection>>,
+    /// The `/ping` health endpoint.
+    #[serde(
+        default,
+        deserialize_with = "super::dynamic::present_means_enabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ping: Option<Ping>,
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub global: Option<Unsupported<hint::StaticSection>>,
@@ -334,4 +342,143 @@ pub struct FileProvider {
     /// Reload on change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<bool>,
+}
+
+/// The entry point Traefik serves `/ping` and `/metrics` on unless told otherwise; created on
+/// `:8080` when no entry point has this name.
+pub const INTERNAL_ENTRY_POINT: &str = "traefik";
+
+/// `accessLog`: one line per request, Traefik's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessLog {
+    /// File to append to; standard output when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_path: Option<String>,
+    /// `common` (Traefik's default, a CLF line) or `json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Lines kept in memory before writing (default 0: written as they come).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffering_size: Option<i64>,
+    /// Which requests are logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<AccessLogFilters>,
+    /// Log requests to internal services (`/ping`, `/metrics`) too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_internals: Option<bool>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub fields: Option<Unsupported<hint::AccessLogFields>>,
+}
+
+/// `accessLog.filters`: a request is logged when any filter keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessLogFilters {
+    /// Status codes or ranges (`200`, `300-302`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_codes: Vec<String>,
+    /// Keep retried requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_attempts: Option<bool>,
+    /// Keep requests that took longer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_duration: Option<GoDuration>,
+}
+
+/// `metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metrics {
+    /// Prometheus exposition at `/metrics`.
+    #[serde(
+        default,
+        deserialize_with = "super::dynamic::present_means_enabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prometheus: Option<Prometheus>,
+    /// Count requests to internal services too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_internals: Option<bool>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub datadog: Option<Unsupported<hint::MetricsBackend>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub statsd: Option<Unsupported<hint::MetricsBackend>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing, rename = "influxDB2")]
+    pub influx_db2: Option<Unsupported<hint::MetricsBackend>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub otlp: Option<Unsupported<hint::MetricsBackend>>,
+}
+
+/// A histogram bucket bound in seconds, compared bit for bit so that the model stays `Eq`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Bound(pub f64);
+
+impl PartialEq for Bound {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+impl Eq for Bound {}
+
+/// `metrics.prometheus`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Prometheus {
+    /// Histogram buckets in seconds (default 0.1, 0.3, 1.2, 5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<Bound>,
+    /// Series per entry point (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_entry_points_labels: Option<bool>,
+    /// Series per router (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_routers_labels: Option<bool>,
+    /// Series per service (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_services_labels: Option<bool>,
+    /// Entry point serving `/metrics` (default `traefik`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<String>,
+    /// Must stay false: routing to `prometheus@internal` is not implemented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_routing: Option<bool>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub header_labels: Option<Unsupported<hint::HeaderLabels>>,
+}
+
+impl Prometheus {
+    /// The entry point serving `/metrics`.
+    pub fn entry_point(&self) -> &str {
+        self.entry_point.as_deref().filter(|e| !e.is_empty()).unwrap_or(INTERNAL_ENTRY_POINT)
+    }
+}
+
+/// `ping`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ping {
+    /// Entry point serving `/ping` (default `traefik`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<String>,
+    /// Must stay false: routing to `ping@internal` is not implemented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_routing: Option<bool>,
+    /// Status answered while shutting down (default 503).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminating_status_code: Option<u16>,
+}
+
+impl Ping {
+    /// The entry point serving `/ping`.
+    pub fn entry_point(&self) -> &str {
+        self.entry_point.as_deref().filter(|e| !e.is_empty()).unwrap_or(INTERNAL_ENTRY_POINT)
+    }
 }

@@ -130,4 +130,7 @@ hints! {
     HealthCheckOption => "this health check option is not implemented by traefikee";
     ParentRefs => "multi-layer routing (`parentRefs`) is not implemented by traefikee";
     LoadBalancerOption => "this load balancer option is not implemented by traefikee";
+    AccessLogFields => "`accessLog.fields` is not implemented by traefikee: every default field is logged";
+    MetricsBackend => "only the `prometheus` metrics backend is implemented by traefikee";
+    HeaderLabels => "`headerLabels` is not implemented by traefikee";
 }

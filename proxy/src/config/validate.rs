@@ -221,6 +221,64 @@ impl Validator {
                 _ => {}
             }
         }
+        self.observability(config);
+    }
+
+    fn observability(&mut self, config: &StaticConfig) {
+        let ep_exists = |name: &str| name == INTERNAL_ENTRY_POINT || config.entry_points.contains_key(name);
+        if let Some(log) = &config.access_log {
+            if let Some(format) = log.format.as_deref() {
+                if !["", "common", "genericCLF", "json"].contains(&format) {
+                    self.err(
+                        "accessLog.format",
+                        format!("unknown format {format:?}, expected common, genericCLF or json"),
+                    );
+                }
+            }
+            if log.buffering_size.is_some_and(|b| b < 0) {
+                self.err("accessLog.bufferingSize", "must not be negative");
+            }
+            if let Some(filters) = &log.filters {
+                for (i, code) in filters.status_codes.iter().enumerate() {
+                    if parse_status_range(code).is_none() {
+                        self.err(
+                            format!("accessLog.filters.statusCodes[{i}]"),
+                            format!("invalid status code or range {code:?} (expected e.g. 404 or 500-599)"),
+                        );
+                    }
+                }
+                if filters.min_duration.is_some_and(|d| d.is_negative()) {
+                    self.err("accessLog.filters.minDuration", "must not be negative");
+                }
+            }
+        }
+        if let Some(p) = config.metrics.as_ref().and_then(|m| m.prometheus.as_ref()) {
+            if p.manual_routing == Some(true) {
+                self.err(
+                    "metrics.prometheus.manualRouting",
+                    "manual routing to prometheus@internal is not implemented by traefikee",
+                );
+            }
+            if !ep_exists(p.entry_point()) {
+                self.err("metrics.prometheus.entryPoint", format!("unknown entry point {:?}", p.entry_point()));
+            }
+            for (i, b) in p.buckets.iter().enumerate() {
+                if !b.0.is_finite() || b.0 <= 0.0 {
+                    self.err(format!("metrics.prometheus.buckets[{i}]"), "must be a positive number of seconds");
+                }
+            }
+        }
+        if let Some(ping) = &config.ping {
+            if ping.manual_routing == Some(true) {
+                self.err("ping.manualRouting", "manual routing to ping@internal is not implemented by traefikee");
+            }
+            if !ep_exists(ping.entry_point()) {
+                self.err("ping.entryPoint", format!("unknown entry point {:?}", ping.entry_point()));
+            }
+            if let Some(code) = ping.terminating_status_code.filter(|c| !(100..=599).contains(c)) {
+                self.err("ping.terminatingStatusCode", format!("invalid HTTP status {code}"));
+            }
+        }
     }
 
     /// Checks `[host]:port[/tcp]`; returns the host and port.
@@ -993,4 +1051,17 @@ fn check_server_url(url: &str) -> Result<(), String> {
         return Err(format!("invalid URL {url:?}: a server URL cannot have a query"));
     }
     Ok(())
+}
+
+/// An access log status filter: `404` or `500-599`; `None` when malformed.
+pub fn parse_status_range(text: &str) -> Option<(u16, u16)> {
+    let text = text.trim();
+    let (low, high) = match text.split_once('-') {
+        Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+        None => {
+            let code = text.parse().ok()?;
+            (code, code)
+        }
+    };
+    (low <= high).then_some((low, high))
 }

@@ -64,6 +64,8 @@ use std::sync::Arc;
 
 pub use crate::body::{Body, Request, Response};
 pub use crate::handler::{handler_fn, Handler, HandlerFuture, SharedHandler};
+pub use headers::OmitForwardedFor;
+pub(crate) use redirect_scheme::SchemeRedirect;
 
 use crate::config::{self, MiddlewareKind};
 

@@ -145,6 +145,23 @@ impl<T> HttpRouterIndex<T> {
         HttpRouterIndex { routes, entry_points }
     }
 
+    /// The same index with every route's value converted by `f` (in the order routes are
+    /// tried); the first error stops the conversion.
+    pub fn try_map<U, E>(self, mut f: impl FnMut(&HttpRoute<T>) -> Result<U, E>) -> Result<HttpRouterIndex<U>, E> {
+        let mut routes = Vec::with_capacity(self.routes.len());
+        for route in self.routes {
+            let value = f(&route)?;
+            routes.push(HttpRoute {
+                name: route.name,
+                entry_points: route.entry_points,
+                rule: route.rule,
+                priority: route.priority,
+                value,
+            });
+        }
+        Ok(HttpRouterIndex { routes, entry_points: self.entry_points })
+    }
+
     /// Number of routes.
     pub fn len(&self) -> usize {
         self.routes.len()

@@ -398,6 +398,27 @@ impl Rule {
     pub(crate) fn matches_ctx(&self, ctx: &HttpCtx<'_>) -> bool {
         self.root.eval(&mut |m: &HttpMatcher| m.matches(ctx))
     }
+
+    /// The `Host` values of the rule, lower-cased, in the order written (Traefik's
+    /// `ParseDomains`): the names an HTTPS router serves, used to pick its TLS options by SNI.
+    /// Empty when the rule has no `Host` (such a router serves any SNI).
+    pub fn host_values(&self) -> Vec<String> {
+        fn walk(node: &Node<HttpMatcher>, out: &mut Vec<String>) {
+            match node {
+                Node::Leaf(HttpMatcher::Host(key)) => {
+                    if !out.contains(&key.0) {
+                        out.push(key.0.clone());
+                    }
+                }
+                Node::Leaf(_) => {}
+                Node::Not(inner) => walk(inner, out),
+                Node::All(terms) | Node::Any(terms) => terms.iter().for_each(|t| walk(t, out)),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out
+    }
 }
 
 /// What TCP rules look at in a connection.
