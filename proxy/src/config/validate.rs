@@ -150,7 +150,11 @@ impl Validator {
             if let Some((host, port)) = self.entry_point_address(&path, ep) {
                 for (other, other_host, other_port) in &bound {
                     let wildcard = |h: &str| h.is_empty() || h == "0.0.0.0" || h == "::";
-                    if *other_port == port && (*other_host == host || wildcard(other_host) || wildcard(&host)) {
+                    // Port 0 asks the system for a free port: never a conflict.
+                    if port != "0"
+                        && *other_port == port
+                        && (*other_host == host || wildcard(other_host) || wildcard(&host))
+                    {
                         self.err(
                             format!("{path}.address"),
                             format!("{:?} conflicts with entry point {other:?}", ep.address),

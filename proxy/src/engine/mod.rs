@@ -297,12 +297,19 @@ impl Engine {
                 ApplyError::Listen { entry_point: name.clone(), address: ep.address.clone(), source }
             })?;
             let key = address.to_string();
-            if let Some(i) = state.listeners.iter().position(|l| l.key == key) {
-                if !reuse.iter().any(|(j, _)| *j == i) {
-                    bound.insert(name.clone(), (ep.clone(), state.listeners[i].local));
-                    reuse.push((i, name.clone()));
-                    continue;
-                }
+            // Same address: keep the socket, preferring the entry point's own listener.
+            let free = |i: &usize| !reuse.iter().any(|(j, _)| j == i);
+            let same_key: Vec<usize> =
+                (0..state.listeners.len()).filter(|i| state.listeners[*i].key == key && free(i)).collect();
+            let pick = same_key
+                .iter()
+                .copied()
+                .find(|i| &*state.listeners[*i].name() == name.as_str())
+                .or_else(|| same_key.first().copied());
+            if let Some(i) = pick {
+                bound.insert(name.clone(), (ep.clone(), state.listeners[i].local));
+                reuse.push((i, name.clone()));
+                continue;
             }
             let listener = bind(address).await.map_err(|source| ApplyError::Listen {
                 entry_point: name.clone(),
