@@ -290,6 +290,31 @@ mod tests {
         assert_eq!(s.reserve(&buckets, "b".into(), t0), Ok(Duration::ZERO));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn early_requests_wait_late_ones_get_429() {
+        use super::super::test_support::{echo, get};
+        let config = Config {
+            average: Some(10),
+            burst: Some(1),
+            source_criterion: Some(SourceCriterion { request_host: Some(true), ..SourceCriterion::default() }),
+            ..Config::default()
+        };
+        let mw = build(&config, &BuildContext::new("t")).expect("builds");
+        let h = mw.wrap(echo());
+        assert_eq!(h.handle(get("a", "/")).await.status(), 200);
+        let refused = h.handle(get("a", "/")).await;
+        assert_eq!(refused.status(), 429);
+        assert_eq!(refused.headers().get("x-retry-in").map(|v| v.as_bytes()), Some(&b"100ms"[..]));
+        assert_eq!(super::super::test_support::text(refused).await, "Too Many Requests");
+        tokio::time::advance(Duration::from_millis(60)).await;
+        let started = Instant::now();
+        assert_eq!(h.handle(get("a", "/")).await.status(), 200);
+        assert_eq!(started.elapsed(), Duration::from_millis(40), "waits for the token instead of refusing");
+        // Buckets are per router: another wrap starts full.
+        let other = mw.wrap(echo());
+        assert_eq!(other.handle(get("a", "/")).await.status(), 200);
+    }
+
     #[test]
     fn no_average_means_no_limit() {
         let s = settings(0, None, None);
