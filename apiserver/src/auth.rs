@@ -68,12 +68,45 @@ async fn caller_for_cert(cp: &dyn ControlPlane, cert: &CertInfo) -> Result<Calle
         return Err(ApiError::unauthenticated(format!("the client certificate {} has been revoked", cert.serial))
             .with_hint("ask an operator for a new credential (`traefikeectl credentials create`)"));
     }
+    caller_for_role(cert)
+}
+
+/// Which certificates are API callers at all: operators, and enrollment credentials (for the
+/// exchange); node certificates never are.
+fn caller_for_role(cert: &CertInfo) -> Result<Caller, ApiError> {
     match cert.identity.role {
         Role::Operator => Ok(Caller::Operator { name: cert.identity.id.clone(), serial: cert.serial.clone() }),
         Role::Enrollment => Ok(Caller::Enrollment { id: cert.identity.id.clone(), serial: cert.serial.clone() }),
         role @ (Role::Controller | Role::Proxy) => Err(ApiError::forbidden(format!(
             "a {role} node certificate cannot call the API; use an operator credential"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use traefikee_pki::Identity;
+
+    use super::*;
+    use crate::ErrorCode;
+
+    fn cert(role: Role) -> CertInfo {
+        CertInfo {
+            identity: Identity::new("c", role, "x"),
+            serial: "0a".into(),
+            not_after: time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    #[test]
+    fn node_certificates_are_not_api_callers() {
+        for role in [Role::Controller, Role::Proxy] {
+            let err = caller_for_role(&cert(role)).unwrap_err();
+            assert_eq!(err.code, ErrorCode::Forbidden);
+            assert!(err.message.contains("node certificate cannot call the API"), "{}", err.message);
+        }
+        assert!(matches!(caller_for_role(&cert(Role::Operator)), Ok(Caller::Operator { .. })));
+        assert!(matches!(caller_for_role(&cert(Role::Enrollment)), Ok(Caller::Enrollment { .. })));
     }
 }
 

@@ -157,3 +157,38 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, Failu
         Err(_) => Err(Failure::new(ErrorCode::Internal, format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use traefikee_pki::{CaBundle, Identity, Role, Validity};
+
+    use super::*;
+    use crate::profile::ProfileMeta;
+
+    fn profile_with(validity: Validity) -> Profile {
+        let ca = CaBundle::generate("t", "c1").unwrap();
+        let (cert, key) = ca.issue_with_new_key(&Identity::new("c1", Role::Operator, "alice"), validity).unwrap();
+        Profile {
+            meta: ProfileMeta {
+                name: "t".into(),
+                cluster_id: "c1".into(),
+                operator: "alice".into(),
+                api_address: "127.0.0.1:1".into(),
+                api_addresses: vec![],
+            },
+            dir: Default::default(),
+            ca_pem: ca.cert_pem,
+            cert_pem: cert.cert_pem,
+            key_pem: key,
+        }
+    }
+
+    #[test]
+    fn an_expired_credential_is_reported_before_any_request() {
+        let err = ApiClient::new(&profile_with(Validity { days: -1 })).err().expect("refused");
+        assert_eq!(err.code, ErrorCode::Unauthenticated.exit_code());
+        assert!(err.message.contains("expired on"), "{}", err.message);
+        assert!(err.hint.unwrap().contains("credentials create"));
+        assert!(ApiClient::new(&profile_with(Validity::OPERATOR)).is_ok());
+    }
+}
