@@ -28,11 +28,13 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('bootstrap', 'bootstrap', [CompletionResultType]::ParameterValue, 'Create a cluster: CA, join tokens, API credentials and the first control node')
             [CompletionResult]::new('start-control-node', 'start-control-node', [CompletionResultType]::ParameterValue, 'Start a control node that joins a cluster (or rejoins from its state dir)')
+            [CompletionResult]::new('start-data-node', 'start-data-node', [CompletionResultType]::ParameterValue, 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile')
             [CompletionResult]::new('list-nodes', 'list-nodes', [CompletionResultType]::ParameterValue, 'List the nodes of the cluster (through this node''s socket)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the join tokens as shell exports')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the cluster''s identity, leader and this node''s Raft progress')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Manage the join tokens')
             [CompletionResult]::new('rm-node', 'rm-node', [CompletionResultType]::ParameterValue, 'Remove a node from the cluster by name or id')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration (through this control node''s socket)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -43,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--api.addr', '--api.addr', [CompletionResultType]::ParameterName, 'Address the mTLS API listens on (default: the --listen IP, port 55055)')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of this node (default: the host name)')
             [CompletionResult]::new('--statedir', '--statedir', [CompletionResultType]::ParameterName, 'Where this node keeps its identity and Raft data')
+            [CompletionResult]::new('--datanode-grace-period', '--datanode-grace-period', [CompletionResultType]::ParameterName, 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)')
             [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
             [CompletionResult]::new('--controlnodes', '--controlnodes', [CompletionResultType]::ParameterName, 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the control nodes before giving up (no cluster is left behind)')
@@ -62,10 +65,28 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--api.addr', '--api.addr', [CompletionResultType]::ParameterName, 'Address the mTLS API listens on (default: the --listen IP, port 55055)')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of this node (default: the host name)')
             [CompletionResult]::new('--statedir', '--statedir', [CompletionResultType]::ParameterName, 'Where this node keeps its identity and Raft data')
+            [CompletionResult]::new('--datanode-grace-period', '--datanode-grace-period', [CompletionResultType]::ParameterName, 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)')
             [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
             [CompletionResult]::new('--peeraddresses', '--peeraddresses', [CompletionResultType]::ParameterName, 'Cluster addresses of existing control nodes, comma separated')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The control node token (`traefikee env`); not needed to restart from a state dir')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to keep trying to reach a peer before giving up')
+            [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'traefikee;start-data-node' {
+            [CompletionResult]::new('--peeraddresses', '--peeraddresses', [CompletionResultType]::ParameterName, 'Cluster addresses of control nodes, comma separated')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The data node token (`traefikee env`); not needed to restart from a state dir')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Entry points whose address has no host (`:80`) listen on this IP only, so several data nodes can share a machine')
+            [CompletionResult]::new('--configfile', '--configfile', [CompletionResultType]::ParameterName, 'Serve this configuration file (YAML, TOML or JSON) without a cluster, reloading it when it changes: for development and benchmarks')
+            [CompletionResult]::new('--metrics.addr', '--metrics.addr', [CompletionResultType]::ParameterName, 'Serve /ping and /metrics (Prometheus) on this address')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of this node (default: the host name)')
+            [CompletionResult]::new('--statedir', '--statedir', [CompletionResultType]::ParameterName, 'Where this node keeps its identity and last configuration')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to keep trying to reach a control node when joining')
+            [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
             [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -144,6 +165,21 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'traefikee;deploy' {
+            [CompletionResult]::new('--configfile', '--configfile', [CompletionResultType]::ParameterName, 'A configuration in Traefik''s format (YAML, TOML or JSON): entryPoints, http, tcp, tls')
+            [CompletionResult]::new('--entryPoints', '--entryPoints', [CompletionResultType]::ParameterName, 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS''')
+            [CompletionResult]::new('--defaultentrypoints', '--defaultentrypoints', [CompletionResultType]::ParameterName, 'Entry points that routers naming none attach to, comma separated')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'Seconds --wait waits before failing')
+            [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
+            [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate the configuration on the cluster without deploying it')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every live data node runs the new version')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'traefikee;version' {
             [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -155,11 +191,13 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
         'traefikee;help' {
             [CompletionResult]::new('bootstrap', 'bootstrap', [CompletionResultType]::ParameterValue, 'Create a cluster: CA, join tokens, API credentials and the first control node')
             [CompletionResult]::new('start-control-node', 'start-control-node', [CompletionResultType]::ParameterValue, 'Start a control node that joins a cluster (or rejoins from its state dir)')
+            [CompletionResult]::new('start-data-node', 'start-data-node', [CompletionResultType]::ParameterValue, 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile')
             [CompletionResult]::new('list-nodes', 'list-nodes', [CompletionResultType]::ParameterValue, 'List the nodes of the cluster (through this node''s socket)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the join tokens as shell exports')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the cluster''s identity, leader and this node''s Raft progress')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Manage the join tokens')
             [CompletionResult]::new('rm-node', 'rm-node', [CompletionResultType]::ParameterValue, 'Remove a node from the cluster by name or id')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration (through this control node''s socket)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -168,6 +206,9 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             break
         }
         'traefikee;help;start-control-node' {
+            break
+        }
+        'traefikee;help;start-data-node' {
             break
         }
         'traefikee;help;list-nodes' {
@@ -187,6 +228,9 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             break
         }
         'traefikee;help;rm-node' {
+            break
+        }
+        'traefikee;help;deploy' {
             break
         }
         'traefikee;help;version' {

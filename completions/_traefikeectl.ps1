@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Cluster identity, leader and the answering controller''s Raft status')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Show or rotate the join tokens')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Manage operator credentials')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration; data nodes apply it atomically')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show what is deployed')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the newest changes made to the cluster: who, when, what')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client''s and the cluster''s versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -197,6 +199,55 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         'traefikeectl;credentials;help;help' {
             break
         }
+        'traefikeectl;deploy' {
+            [CompletionResult]::new('--configfile', '--configfile', [CompletionResultType]::ParameterName, 'A configuration in Traefik''s format (YAML, TOML or JSON): entryPoints, http, tcp, tls')
+            [CompletionResult]::new('--entryPoints', '--entryPoints', [CompletionResultType]::ParameterName, 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS''')
+            [CompletionResult]::new('--defaultentrypoints', '--defaultentrypoints', [CompletionResultType]::ParameterName, 'Entry points that routers naming none attach to, comma separated')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'Seconds --wait waits before failing')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate the configuration on the cluster without deploying it')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every live data node runs the new version')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'traefikeectl;get' {
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'traefikeectl;get;config' {
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'traefikeectl;get;help' {
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'traefikeectl;get;help;config' {
+            break
+        }
+        'traefikeectl;get;help;help' {
+            break
+        }
         'traefikeectl;audit' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many of the newest entries to show')
             [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
@@ -235,6 +286,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Cluster identity, leader and the answering controller''s Raft status')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Show or rotate the join tokens')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Manage operator credentials')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration; data nodes apply it atomically')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show what is deployed')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the newest changes made to the cluster: who, when, what')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client''s and the cluster''s versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -277,6 +330,16 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;help;credentials;revoke' {
+            break
+        }
+        'traefikeectl;help;deploy' {
+            break
+        }
+        'traefikeectl;help;get' {
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json)')
+            break
+        }
+        'traefikeectl;help;get;config' {
             break
         }
         'traefikeectl;help;audit' {

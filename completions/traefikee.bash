@@ -19,6 +19,9 @@ _traefikee() {
             traefikee,bootstrap)
                 cmd="traefikee__subcmd__bootstrap"
                 ;;
+            traefikee,deploy)
+                cmd="traefikee__subcmd__deploy"
+                ;;
             traefikee,env)
                 cmd="traefikee__subcmd__env"
                 ;;
@@ -34,6 +37,9 @@ _traefikee() {
             traefikee,start-control-node)
                 cmd="traefikee__subcmd__start__subcmd__control__subcmd__node"
                 ;;
+            traefikee,start-data-node)
+                cmd="traefikee__subcmd__start__subcmd__data__subcmd__node"
+                ;;
             traefikee,status)
                 cmd="traefikee__subcmd__status"
                 ;;
@@ -45,6 +51,9 @@ _traefikee() {
                 ;;
             traefikee__subcmd__help,bootstrap)
                 cmd="traefikee__subcmd__help__subcmd__bootstrap"
+                ;;
+            traefikee__subcmd__help,deploy)
+                cmd="traefikee__subcmd__help__subcmd__deploy"
                 ;;
             traefikee__subcmd__help,env)
                 cmd="traefikee__subcmd__help__subcmd__env"
@@ -60,6 +69,9 @@ _traefikee() {
                 ;;
             traefikee__subcmd__help,start-control-node)
                 cmd="traefikee__subcmd__help__subcmd__start__subcmd__control__subcmd__node"
+                ;;
+            traefikee__subcmd__help,start-data-node)
+                cmd="traefikee__subcmd__help__subcmd__start__subcmd__data__subcmd__node"
                 ;;
             traefikee__subcmd__help,status)
                 cmd="traefikee__subcmd__help__subcmd__status"
@@ -92,7 +104,7 @@ _traefikee() {
 
     case "${cmd}" in
         traefikee)
-            opts="-h -V --log.level --help --version bootstrap start-control-node list-nodes env status tokens rm-node version help"
+            opts="-h -V --log.level --help --version bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,7 +122,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__bootstrap)
-            opts="-h -V --listen --advertise --api.addr --name --statedir --traefikeesocket --controlnodes --timeout --clustername --mtlscertsoutputdir --licensekey --log.level --help --version"
+            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --controlnodes --timeout --clustername --mtlscertsoutputdir --licensekey --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -133,6 +145,10 @@ _traefikee() {
                     return 0
                     ;;
                 --statedir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datanode-grace-period)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -171,6 +187,44 @@ _traefikee() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        traefikee__subcmd__deploy)
+            opts="-h -V --configfile --entryPoints --defaultentrypoints --dry-run --wait --wait-timeout --traefikeesocket --log.level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --configfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entryPoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --defaultentrypoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --traefikeesocket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log.level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         traefikee__subcmd__env)
             opts="-h -V --traefikeesocket --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -194,7 +248,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__help)
-            opts="bootstrap start-control-node list-nodes env status tokens rm-node version help"
+            opts="bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +262,20 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__help__subcmd__bootstrap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikee__subcmd__help__subcmd__deploy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -278,6 +346,20 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__help__subcmd__start__subcmd__control__subcmd__node)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikee__subcmd__help__subcmd__start__subcmd__data__subcmd__node)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -400,7 +482,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__start__subcmd__control__subcmd__node)
-            opts="-h -V --listen --advertise --api.addr --name --statedir --traefikeesocket --peeraddresses --token --timeout --log.level --help --version"
+            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --peeraddresses --token --timeout --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +508,10 @@ _traefikee() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --datanode-grace-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --traefikeesocket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -439,6 +525,60 @@ _traefikee() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log.level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikee__subcmd__start__subcmd__data__subcmd__node)
+            opts="-h -V --peeraddresses --token --listen --configfile --metrics.addr --name --statedir --timeout --traefikeesocket --log.level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --peeraddresses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --configfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics.addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --statedir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --traefikeesocket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,11 +25,13 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --version 'Print version'
             cand bootstrap 'Create a cluster: CA, join tokens, API credentials and the first control node'
             cand start-control-node 'Start a control node that joins a cluster (or rejoins from its state dir)'
+            cand start-data-node 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile'
             cand list-nodes 'List the nodes of the cluster (through this node''s socket)'
             cand env 'Print the join tokens as shell exports'
             cand status 'Show the cluster''s identity, leader and this node''s Raft progress'
             cand tokens 'Manage the join tokens'
             cand rm-node 'Remove a node from the cluster by name or id'
+            cand deploy 'Validate and deploy a configuration (through this control node''s socket)'
             cand version 'Print the version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -39,6 +41,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --api.addr 'Address the mTLS API listens on (default: the --listen IP, port 55055)'
             cand --name 'Name of this node (default: the host name)'
             cand --statedir 'Where this node keeps its identity and Raft data'
+            cand --datanode-grace-period 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)'
             cand --traefikeesocket 'The node''s local API socket'
             cand --controlnodes 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits'
             cand --timeout 'Seconds to wait for the control nodes before giving up (no cluster is left behind)'
@@ -57,10 +60,27 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --api.addr 'Address the mTLS API listens on (default: the --listen IP, port 55055)'
             cand --name 'Name of this node (default: the host name)'
             cand --statedir 'Where this node keeps its identity and Raft data'
+            cand --datanode-grace-period 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)'
             cand --traefikeesocket 'The node''s local API socket'
             cand --peeraddresses 'Cluster addresses of existing control nodes, comma separated'
             cand --token 'The control node token (`traefikee env`); not needed to restart from a state dir'
             cand --timeout 'Seconds to keep trying to reach a peer before giving up'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikee;start-data-node'= {
+            cand --peeraddresses 'Cluster addresses of control nodes, comma separated'
+            cand --token 'The data node token (`traefikee env`); not needed to restart from a state dir'
+            cand --listen 'Entry points whose address has no host (`:80`) listen on this IP only, so several data nodes can share a machine'
+            cand --configfile 'Serve this configuration file (YAML, TOML or JSON) without a cluster, reloading it when it changes: for development and benchmarks'
+            cand --metrics.addr 'Serve /ping and /metrics (Prometheus) on this address'
+            cand --name 'Name of this node (default: the host name)'
+            cand --statedir 'Where this node keeps its identity and last configuration'
+            cand --timeout 'Seconds to keep trying to reach a control node when joining'
+            cand --traefikeesocket 'The node''s local API socket'
             cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -129,6 +149,20 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'traefikee;deploy'= {
+            cand --configfile 'A configuration in Traefik''s format (YAML, TOML or JSON): entryPoints, http, tcp, tls'
+            cand --entryPoints 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS'''
+            cand --defaultentrypoints 'Entry points that routers naming none attach to, comma separated'
+            cand --wait-timeout 'Seconds --wait waits before failing'
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand --dry-run 'Validate the configuration on the cluster without deploying it'
+            cand --wait 'Wait until every live data node runs the new version'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'traefikee;version'= {
             cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
             cand -h 'Print help'
@@ -139,17 +173,21 @@ set edit:completion:arg-completer[traefikee] = {|@words|
         &'traefikee;help'= {
             cand bootstrap 'Create a cluster: CA, join tokens, API credentials and the first control node'
             cand start-control-node 'Start a control node that joins a cluster (or rejoins from its state dir)'
+            cand start-data-node 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile'
             cand list-nodes 'List the nodes of the cluster (through this node''s socket)'
             cand env 'Print the join tokens as shell exports'
             cand status 'Show the cluster''s identity, leader and this node''s Raft progress'
             cand tokens 'Manage the join tokens'
             cand rm-node 'Remove a node from the cluster by name or id'
+            cand deploy 'Validate and deploy a configuration (through this control node''s socket)'
             cand version 'Print the version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'traefikee;help;bootstrap'= {
         }
         &'traefikee;help;start-control-node'= {
+        }
+        &'traefikee;help;start-data-node'= {
         }
         &'traefikee;help;list-nodes'= {
         }
@@ -163,6 +201,8 @@ set edit:completion:arg-completer[traefikee] = {|@words|
         &'traefikee;help;tokens;rotate'= {
         }
         &'traefikee;help;rm-node'= {
+        }
+        &'traefikee;help;deploy'= {
         }
         &'traefikee;help;version'= {
         }

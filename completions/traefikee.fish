@@ -29,11 +29,13 @@ complete -c traefikee -n "__fish_traefikee_needs_command" -s h -l help -d 'Print
 complete -c traefikee -n "__fish_traefikee_needs_command" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "start-data-node" -d 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "env" -d 'Print the join tokens as shell exports'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "tokens" -d 'Manage the join tokens'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "deploy" -d 'Validate and deploy a configuration (through this control node\'s socket)'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "version" -d 'Print the version'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l listen -d 'Address the cluster port listens on' -r
@@ -41,6 +43,7 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l advert
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l api.addr -d 'Address the mTLS API listens on (default: the --listen IP, port 55055)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l name -d 'Name of this node (default: the host name)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l statedir -d 'Where this node keeps its identity and Raft data' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l datanode-grace-period -d 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l traefikeesocket -d 'The node\'s local API socket' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l controlnodes -d 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l timeout -d 'Seconds to wait for the control nodes before giving up (no cluster is left behind)' -r
@@ -55,6 +58,7 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" 
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l api.addr -d 'Address the mTLS API listens on (default: the --listen IP, port 55055)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l name -d 'Name of this node (default: the host name)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l statedir -d 'Where this node keeps its identity and Raft data' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l datanode-grace-period -d 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l peeraddresses -d 'Cluster addresses of existing control nodes, comma separated' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l token -d 'The control node token (`traefikee env`); not needed to restart from a state dir' -r
@@ -62,6 +66,18 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" 
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l peeraddresses -d 'Cluster addresses of control nodes, comma separated' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l token -d 'The data node token (`traefikee env`); not needed to restart from a state dir' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l listen -d 'Entry points whose address has no host (`:80`) listen on this IP only, so several data nodes can share a machine' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l configfile -d 'Serve this configuration file (YAML, TOML or JSON) without a cluster, reloading it when it changes: for development and benchmarks' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l metrics.addr -d 'Serve /ping and /metrics (Prometheus) on this address' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l name -d 'Name of this node (default: the host name)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l statedir -d 'Where this node keeps its identity and last configuration' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l timeout -d 'Seconds to keep trying to reach a control node when joining' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -96,16 +112,28 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -l traefike
 complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand rm-node" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l configfile -d 'A configuration in Traefik\'s format (YAML, TOML or JSON): entryPoints, http, tcp, tls' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l entryPoints -d 'An entry point, as in TraefikEE: \'Name:http Address::80\' or \'Name:https Address::443 TLS\'' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l defaultentrypoints -d 'Entry points that routers naming none attach to, comma separated' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l wait-timeout -d 'Seconds --wait waits before failing' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l dry-run -d 'Validate the configuration on the cluster without deploying it'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l wait -d 'Wait until every live data node runs the new version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand version" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand version" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand version" -s V -l version -d 'Print version'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "env" -d 'Print the join tokens as shell exports'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "tokens" -d 'Manage the join tokens'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "version" -d 'Print the version'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node list-nodes env status tokens rm-node version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "start-data-node" -d 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "env" -d 'Print the join tokens as shell exports'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "tokens" -d 'Manage the join tokens'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "deploy" -d 'Validate and deploy a configuration (through this control node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "version" -d 'Print the version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikee -n "__fish_traefikee_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'

@@ -28,6 +28,12 @@ _traefikeectl() {
             traefikeectl,credentials)
                 cmd="traefikeectl__subcmd__credentials"
                 ;;
+            traefikeectl,deploy)
+                cmd="traefikeectl__subcmd__deploy"
+                ;;
+            traefikeectl,get)
+                cmd="traefikeectl__subcmd__get"
+                ;;
             traefikeectl,help)
                 cmd="traefikeectl__subcmd__help"
                 ;;
@@ -70,6 +76,18 @@ _traefikeectl() {
             traefikeectl__subcmd__credentials__subcmd__help,revoke)
                 cmd="traefikeectl__subcmd__credentials__subcmd__help__subcmd__revoke"
                 ;;
+            traefikeectl__subcmd__get,config)
+                cmd="traefikeectl__subcmd__get__subcmd__config"
+                ;;
+            traefikeectl__subcmd__get,help)
+                cmd="traefikeectl__subcmd__get__subcmd__help"
+                ;;
+            traefikeectl__subcmd__get__subcmd__help,config)
+                cmd="traefikeectl__subcmd__get__subcmd__help__subcmd__config"
+                ;;
+            traefikeectl__subcmd__get__subcmd__help,help)
+                cmd="traefikeectl__subcmd__get__subcmd__help__subcmd__help"
+                ;;
             traefikeectl__subcmd__help,audit)
                 cmd="traefikeectl__subcmd__help__subcmd__audit"
                 ;;
@@ -81,6 +99,12 @@ _traefikeectl() {
                 ;;
             traefikeectl__subcmd__help,credentials)
                 cmd="traefikeectl__subcmd__help__subcmd__credentials"
+                ;;
+            traefikeectl__subcmd__help,deploy)
+                cmd="traefikeectl__subcmd__help__subcmd__deploy"
+                ;;
+            traefikeectl__subcmd__help,get)
+                cmd="traefikeectl__subcmd__help__subcmd__get"
                 ;;
             traefikeectl__subcmd__help,help)
                 cmd="traefikeectl__subcmd__help__subcmd__help"
@@ -108,6 +132,9 @@ _traefikeectl() {
                 ;;
             traefikeectl__subcmd__help__subcmd__credentials,revoke)
                 cmd="traefikeectl__subcmd__help__subcmd__credentials__subcmd__revoke"
+                ;;
+            traefikeectl__subcmd__help__subcmd__get,config)
+                cmd="traefikeectl__subcmd__help__subcmd__get__subcmd__config"
                 ;;
             traefikeectl__subcmd__help__subcmd__tokens,rotate)
                 cmd="traefikeectl__subcmd__help__subcmd__tokens__subcmd__rotate"
@@ -140,7 +167,7 @@ _traefikeectl() {
 
     case "${cmd}" in
         traefikeectl)
-            opts="-o -h -V --clustername --output --help --version connect list-nodes rm-node status tokens credentials audit version completion help"
+            opts="-o -h -V --clustername --output --help --version connect list-nodes rm-node status tokens credentials deploy get audit version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,8 +464,144 @@ _traefikeectl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        traefikeectl__subcmd__deploy)
+            opts="-o -h -V --configfile --entryPoints --defaultentrypoints --dry-run --wait --wait-timeout --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --configfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entryPoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --defaultentrypoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get)
+            opts="-o -h -V --clustername --output --help --version config help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get__subcmd__config)
+            opts="-o -h -V --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get__subcmd__help)
+            opts="config help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         traefikeectl__subcmd__help)
-            opts="connect list-nodes rm-node status tokens credentials audit version completion help"
+            opts="connect list-nodes rm-node status tokens credentials deploy get audit version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +699,48 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__help__subcmd__credentials__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__help__subcmd__deploy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__help__subcmd__get)
+            opts="config"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__help__subcmd__get__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -31,6 +31,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand status 'Cluster identity, leader and the answering controller''s Raft status'
             cand tokens 'Show or rotate the join tokens'
             cand credentials 'Manage operator credentials'
+            cand deploy 'Validate and deploy a configuration; data nodes apply it atomically'
+            cand get 'Show what is deployed'
             cand audit 'Show the newest changes made to the cluster: who, when, what'
             cand version 'Print the client''s and the cluster''s versions'
             cand completion 'Print a shell completion script'
@@ -173,6 +175,49 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         }
         &'traefikeectl;credentials;help;help'= {
         }
+        &'traefikeectl;deploy'= {
+            cand --configfile 'A configuration in Traefik''s format (YAML, TOML or JSON): entryPoints, http, tcp, tls'
+            cand --entryPoints 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS'''
+            cand --defaultentrypoints 'Entry points that routers naming none attach to, comma separated'
+            cand --wait-timeout 'Seconds --wait waits before failing'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --dry-run 'Validate the configuration on the cluster without deploying it'
+            cand --wait 'Wait until every live data node runs the new version'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;get'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand config 'The deployed configuration (YAML unless -o json)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;get;config'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;get;help'= {
+            cand config 'The deployed configuration (YAML unless -o json)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;get;help;config'= {
+        }
+        &'traefikeectl;get;help;help'= {
+        }
         &'traefikeectl;audit'= {
             cand --limit 'How many of the newest entries to show'
             cand --clustername 'Cluster profile to use (default: the last one connected)'
@@ -208,6 +253,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand status 'Cluster identity, leader and the answering controller''s Raft status'
             cand tokens 'Show or rotate the join tokens'
             cand credentials 'Manage operator credentials'
+            cand deploy 'Validate and deploy a configuration; data nodes apply it atomically'
+            cand get 'Show what is deployed'
             cand audit 'Show the newest changes made to the cluster: who, when, what'
             cand version 'Print the client''s and the cluster''s versions'
             cand completion 'Print a shell completion script'
@@ -239,6 +286,13 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;help;credentials;list'= {
         }
         &'traefikeectl;help;credentials;revoke'= {
+        }
+        &'traefikeectl;help;deploy'= {
+        }
+        &'traefikeectl;help;get'= {
+            cand config 'The deployed configuration (YAML unless -o json)'
+        }
+        &'traefikeectl;help;get;config'= {
         }
         &'traefikeectl;help;audit'= {
         }

@@ -36,6 +36,8 @@ complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "rm-node" 
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "status" -d 'Cluster identity, leader and the answering controller\'s Raft status'
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "tokens" -d 'Show or rotate the join tokens'
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "credentials" -d 'Manage operator credentials'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "deploy" -d 'Validate and deploy a configuration; data nodes apply it atomically'
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "get" -d 'Show what is deployed'
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "audit" -d 'Show the newest changes made to the cluster: who, when, what'
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "version" -d 'Print the client\'s and the cluster\'s versions'
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -126,6 +128,34 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; a
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "list" -d 'List operator and one-time credentials with their status'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l configfile -d 'A configuration in Traefik\'s format (YAML, TOML or JSON): entryPoints, http, tcp, tls' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l entryPoints -d 'An entry point, as in TraefikEE: \'Name:http Address::80\' or \'Name:https Address::443 TLS\'' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l defaultentrypoints -d 'Entry points that routers naming none attach to, comma separated' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l wait-timeout -d 'Seconds --wait waits before failing' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l dry-run -d 'Validate the configuration on the cluster without deploying it'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l wait -d 'Wait until every live data node runs the new version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l limit -d 'How many of the newest entries to show' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
@@ -145,18 +175,21 @@ json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "connect" -d 'Exchange a cluster\'s one-time credentials for your own, and save a profile'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "list-nodes" -d 'List the nodes of the cluster'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "status" -d 'Cluster identity, leader and the answering controller\'s Raft status'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "tokens" -d 'Show or rotate the join tokens'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "credentials" -d 'Manage operator credentials'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "audit" -d 'Show the newest changes made to the cluster: who, when, what'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "version" -d 'Print the client\'s and the cluster\'s versions'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "completion" -d 'Print a shell completion script'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials audit version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "connect" -d 'Exchange a cluster\'s one-time credentials for your own, and save a profile'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "list-nodes" -d 'List the nodes of the cluster'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "status" -d 'Cluster identity, leader and the answering controller\'s Raft status'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "tokens" -d 'Show or rotate the join tokens'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "credentials" -d 'Manage operator credentials'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "deploy" -d 'Validate and deploy a configuration; data nodes apply it atomically'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "get" -d 'Show what is deployed'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "audit" -d 'Show the newest changes made to the cluster: who, when, what'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "version" -d 'Print the client\'s and the cluster\'s versions'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "completion" -d 'Print a shell completion script'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and not __fish_seen_subcommand_from connect list-nodes rm-node status tokens credentials deploy get audit version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "show" -d 'Print the join tokens as shell exports'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "create" -d 'Create one-time credentials for another operator'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "list" -d 'List operator and one-time credentials with their status'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from get" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'

@@ -39,6 +39,9 @@ pub trait ControlPlane: Send + Sync + 'static {
     async fn list_credentials(&self) -> Result<CredentialList, ApiError>;
     async fn revoke_credential(&self, caller: &Caller, req: RevokeRequest) -> Result<Revoked, ApiError>;
     async fn audit(&self, limit: usize) -> Result<AuditLog, ApiError>;
+    /// Validates and (unless a dry run) commits a configuration.
+    async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError>;
+    async fn config(&self) -> Result<DeployedConfig, ApiError>;
 }
 
 /// The version of this build, reported by `version` commands and the cluster info.

@@ -26,6 +26,7 @@ pub fn router(cp: Arc<dyn ControlPlane>) -> Router {
         .route("/credentials/revoke", post(revoke_credential))
         .route("/credentials/exchange", post(exchange))
         .route("/audit", get(audit))
+        .route("/config", get(config).post(deploy))
         .route_layer(middleware::from_fn_with_state(cp.clone(), authenticate))
         .route("/openapi.json", get(openapi))
         .with_state(cp);
@@ -163,6 +164,26 @@ async fn revoke_credential(
     responses((status = 200, body = AuditLog), (status = "4XX", body = crate::ErrorBody)))]
 async fn audit(State(cp): Cp, _: Operator, Params(q): Params<AuditQuery>) -> Result<Json<AuditLog>, ApiError> {
     cp.audit(q.limit.unwrap_or(100).clamp(1, 10_000)).await.map(Json)
+}
+
+/// Validates a configuration and, unless it is a dry run, deploys it: data nodes apply it
+/// atomically. An invalid configuration is refused with the key (and line) at fault, and the
+/// running one stays.
+#[utoipa::path(post, path = "/api/v1/config", tag = "config", request_body = DeployRequest,
+    responses((status = 200, body = DeployResult), (status = "4XX", body = crate::ErrorBody)))]
+async fn deploy(
+    State(cp): Cp,
+    Operator(caller): Operator,
+    Body(req): Body<DeployRequest>,
+) -> Result<Json<DeployResult>, ApiError> {
+    cp.deploy(&caller, req).await.map(Json)
+}
+
+/// The deployed configuration and its version.
+#[utoipa::path(get, path = "/api/v1/config", tag = "config",
+    responses((status = 200, body = DeployedConfig), (status = "4XX", body = crate::ErrorBody)))]
+async fn config(State(cp): Cp, _: Operator) -> Result<Json<DeployedConfig>, ApiError> {
+    cp.config().await.map(Json)
 }
 
 /// This document.

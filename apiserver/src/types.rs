@@ -103,6 +103,9 @@ pub struct NodeInfo {
     pub joined_at: String,
     /// Milliseconds since the answering controller last heard from the node.
     pub last_seen_ms: Option<u64>,
+    /// Configuration version a data node reports it runs.
+    #[serde(default)]
+    pub config_version: Option<u64>,
 }
 
 /// `GET /api/v1/nodes`
@@ -239,4 +242,68 @@ pub struct AuditLog {
 pub struct AuditQuery {
     /// How many of the newest entries (default 100, at most 10000).
     pub limit: Option<usize>,
+}
+
+/// Format of a configuration text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigFormat {
+    #[default]
+    Yaml,
+    Toml,
+    Json,
+}
+
+/// An entry point given on the command line (`--entryPoints='Name:https Address::443 TLS'`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryPointFlag {
+    pub name: String,
+    pub address: String,
+    /// Terminate TLS on this entry point (with the certificates of the `tls` section, or the
+    /// default certificate).
+    #[serde(default)]
+    pub tls: bool,
+}
+
+/// `POST /api/v1/config`: validate, then (unless `dry_run`) replace the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRequest {
+    /// A configuration in Traefik's format, static and dynamic keys together. Without it, the
+    /// deployed routers, services and middlewares are kept and the entry points replaced.
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub format: ConfigFormat,
+    /// Entry points added to (or replacing those of) the configuration.
+    #[serde(default)]
+    pub entry_points: Vec<EntryPointFlag>,
+    /// Entry points that routers naming none attach to.
+    #[serde(default)]
+    pub default_entry_points: Vec<String>,
+    /// Validate only; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeployResult {
+    /// The version now deployed; none for a dry run.
+    pub version: Option<u64>,
+    pub dry_run: bool,
+    /// What the configuration holds.
+    pub summary: String,
+}
+
+/// `GET /api/v1/config`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeployedConfig {
+    pub version: u64,
+    pub deployed_at: String,
+    pub deployed_by: String,
+    pub summary: String,
+    /// The configuration, static and dynamic keys together, in Traefik's format.
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
 }

@@ -44,6 +44,11 @@ pub enum Command {
     /// Manage operator credentials.
     #[command(subcommand)]
     Credentials(CredentialsCommand),
+    /// Validate and deploy a configuration; data nodes apply it atomically.
+    Deploy(crate::deploy::DeployArgs),
+    /// Show what is deployed.
+    #[command(subcommand)]
+    Get(GetCommand),
     /// Show the newest changes made to the cluster: who, when, what.
     Audit(AuditArgs),
     /// Print the client's and the cluster's versions.
@@ -82,6 +87,12 @@ pub struct ListNodesArgs {
 pub struct RmNodeArgs {
     /// Name or id of the node (see `list-nodes --details`).
     pub node: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// The deployed configuration (YAML unless -o json).
+    Config,
 }
 
 #[derive(Debug, Subcommand)]

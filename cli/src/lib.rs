@@ -3,6 +3,7 @@
 pub mod args;
 pub mod client;
 pub mod commands;
+pub mod deploy;
 pub mod failure;
 pub mod output;
 pub mod profile;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, CredentialsCommand, TokensCommand};
+use args::{Cli, Command, CredentialsCommand, GetCommand, TokensCommand};
 use commands::Session;
 use failure::{Failure, Outcome};
 
@@ -46,6 +47,8 @@ async fn run(cli: Cli) -> Outcome {
             commands::credentials::revoke(&session()?, &args.credential).await
         }
         Command::Audit(args) => commands::audit::run(&session()?, args.limit).await,
+        Command::Deploy(args) => commands::config::deploy(&session()?, &args).await,
+        Command::Get(GetCommand::Config) => commands::config::get(&session()?).await,
         Command::Version => commands::version::run(name, cli.output).await,
         Command::Completion(args) => {
             commands::completion::run(args.shell);

@@ -99,10 +99,11 @@ pub fn nodes_table(list: &NodeList, details: bool) -> String {
                     upper(&n.status),
                     upper(&n.availability),
                     role_label(n),
+                    n.config_version.map(|v| format!("v{v}")).unwrap_or_else(|| "-".into()),
                 ]
             })
             .collect();
-        plain_table(&["ID", "Name", "Membership", "Status", "Availability", "Role"], rows)
+        plain_table(&["ID", "Name", "Membership", "Status", "Availability", "Role", "Config"], rows)
     } else {
         let rows = list.nodes.iter().map(|n| vec![n.name.clone(), role_label(n)]).collect();
         plain_table(&["Name", "Role"], rows)
@@ -128,6 +129,7 @@ mod tests {
             api_address: None,
             joined_at: String::new(),
             last_seen_ms: None,
+            config_version: None,
         }
     }
 
@@ -150,10 +152,13 @@ mod tests {
         );
         let details = nodes_table(&list, true);
         assert!(
-            details.starts_with("ID                Name            Membership  Status  Availability  Role\n"),
+            details.starts_with("ID                Name            Membership  Status  Availability  Role  "),
             "{details}"
         );
-        assert!(details.contains("control-node-2  ACCEPTED    DOWN    ACTIVE        CONTROL NODE\n"), "{details}");
+        assert!(
+            details.contains("control-node-2  ACCEPTED    DOWN    ACTIVE        CONTROL NODE                   -\n"),
+            "{details}"
+        );
     }
 
     #[test]

@@ -184,6 +184,30 @@ impl ControlPlane for Api {
         Ok(Revoked { revoked })
     }
 
+    async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError> {
+        let current = self.0.db.read(|v| v.config())?;
+        let (document, summary) = crate::deploy::build(current.as_ref(), &req)?;
+        if req.dry_run {
+            return Ok(DeployResult { version: None, dry_run: true, summary });
+        }
+        self.0.write(Request::new(caller.actor(), Command::Deploy { document, summary: summary.clone() })).await?;
+        let version = self.0.db.read(|v| v.config_version())?;
+        Ok(DeployResult { version: Some(version), dry_run: false, summary })
+    }
+
+    async fn config(&self) -> Result<DeployedConfig, ApiError> {
+        let rec = self.0.db.read(|v| v.config())?.ok_or_else(|| {
+            ApiError::not_found("no configuration is deployed yet").with_hint("deploy one with `traefikeectl deploy`")
+        })?;
+        Ok(DeployedConfig {
+            version: rec.version,
+            deployed_at: state::rfc3339(rec.deployed_at),
+            deployed_by: rec.deployed_by,
+            summary: rec.summary,
+            document: serde_json::from_str(&rec.document).map_err(internal)?,
+        })
+    }
+
     async fn audit(&self, limit: usize) -> Result<AuditLog, ApiError> {
         let records = self.0.db.read(|v| v.audit(limit))?;
         Ok(AuditLog {

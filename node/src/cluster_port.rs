@@ -4,8 +4,9 @@
 //! every other endpoint demands the role it needs through an extractor.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::routing::post;
@@ -17,7 +18,9 @@ use crate::controller::{Committed, Controller};
 use crate::raft::NodeId;
 use crate::state::{keys, Request};
 use crate::transport::Peer;
-use crate::wire::{AbortRequest, HeartbeatResponse, JoinRequest, JoinResponse, PromoteResponse, HOPS_HEADER};
+use crate::wire::{
+    AbortRequest, ConfigUpdate, Heartbeat, HeartbeatResponse, JoinRequest, JoinResponse, PromoteResponse, HOPS_HEADER,
+};
 
 /// A caller holding a controller certificate of this cluster.
 pub struct ControllerPeer(pub CertInfo);
@@ -66,6 +69,8 @@ pub fn router(controller: Arc<Controller>) -> Router {
         .route("/cluster/v1/write", post(write))
         .route("/cluster/v1/remove", post(remove))
         .route("/cluster/v1/heartbeat", post(heartbeat))
+        .route("/cluster/v1/config", axum::routing::get(config_feed))
+        .route("/cluster/v1/nodes", axum::routing::get(nodes))
         .route("/cluster/v1/abort", post(abort))
         .route("/cluster/v1/elect", post(elect))
         .fallback(|| async { ApiError::not_found("no such endpoint on the cluster port") })
@@ -110,10 +115,58 @@ async fn remove(
     c.remove(&Caller::Operator { name: actor, serial: String::new() }, id, hops(&headers)).await.map(Json)
 }
 
-async fn heartbeat(State(c): C, NodePeer(peer): NodePeer) -> Result<Json<HeartbeatResponse>, ApiError> {
-    let id = node_id_of(&peer)?;
-    c.record_heartbeat(id);
-    Ok(Json(HeartbeatResponse { controllers: c.controllers()? }))
+async fn heartbeat(
+    State(c): C,
+    NodePeer(peer): NodePeer,
+    body: Option<Json<Heartbeat>>,
+) -> Result<Json<HeartbeatResponse>, ApiError> {
+    let hello = body.map(|Json(b)| b).unwrap_or_default();
+    let id =
+        if peer.identity.role == Role::Proxy { c.check_member(&peer, Some(&hello)).await? } else { node_id_of(&peer)? };
+    c.record_heartbeat(id, hello.config_version);
+    Ok(Json(HeartbeatResponse { controllers: c.controllers()?, leader: c.leader() }))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedQuery {
+    #[serde(default)]
+    after: u64,
+    /// How long to hold the request open when nothing newer is deployed (default 20 s).
+    #[serde(default)]
+    wait_ms: Option<u64>,
+}
+
+/// The configuration feed: answers as soon as a version newer than `after` is applied here,
+/// or with 204 when the wait ends. Data nodes hold one of these open at all times.
+async fn config_feed(
+    State(c): C,
+    NodePeer(peer): NodePeer,
+    Query(q): Query<FeedQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    c.check_member(&peer, None).await?;
+    let wait = Duration::from_millis(q.wait_ms.unwrap_or(20_000).min(60_000));
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut applied = c.db.applied();
+    loop {
+        if c.db.read(|v| v.config_version())? > q.after {
+            if let Some(rec) = c.db.read(|v| v.config())? {
+                return Ok(Json(ConfigUpdate { version: rec.version, document: rec.document }).into_response());
+            }
+        }
+        tokio::select! {
+            changed = applied.changed() => if changed.is_err() { break },
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// The node list, for a data node's local `list-nodes`.
+async fn nodes(State(c): C, NodePeer(peer): NodePeer) -> Result<Json<traefikee_apiserver::types::NodeList>, ApiError> {
+    c.check_member(&peer, None).await?;
+    Ok(Json(traefikee_apiserver::types::NodeList { nodes: c.node_infos()? }))
 }
 
 /// The bootstrap node gave up waiting: a control node that joined it stops.

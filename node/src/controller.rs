@@ -29,6 +29,13 @@ pub const DOWN_AFTER: Duration = Duration::from_secs(3);
 /// How often every node reports to every controller.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
 
+/// What a controller last heard from a node.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    at: Instant,
+    config_version: Option<u64>,
+}
+
 pub struct Controller {
     pub identity: NodeIdentity,
     pub advertise: String,
@@ -37,7 +44,10 @@ pub struct Controller {
     pub db: Db,
     /// HTTPS client authenticated as this controller.
     pub peers: reqwest::Client,
-    last_seen: Mutex<HashMap<NodeId, Instant>>,
+    last_seen: Mutex<HashMap<NodeId, Seen>>,
+    /// Data nodes silent for longer than this leave the list (the leader forgets them).
+    pub grace_period: Duration,
+    started: Instant,
     /// Membership changes run one at a time: Raft refuses a change while another is in flight.
     pub membership_lock: tokio::sync::Mutex<()>,
     /// Fires when the bootstrap node gives up and this node must stop.
@@ -98,6 +108,7 @@ impl Controller {
         statedir: &StateDir,
         advertise: String,
         api_address: Option<String>,
+        grace_period: Duration,
     ) -> Result<Arc<Controller>, anyhow::Error> {
         let db = Db::open(&statedir.raft_dir())?;
         let peers = peer_client(&identity)?;
@@ -112,6 +123,8 @@ impl Controller {
             db,
             peers,
             last_seen: Mutex::new(HashMap::new()),
+            grace_period,
+            started: Instant::now(),
             membership_lock: tokio::sync::Mutex::new(()),
             abort: tokio::sync::watch::channel(None).0,
         }))
@@ -142,15 +155,20 @@ impl Controller {
 
     // ---- liveness -------------------------------------------------------------------------
 
-    pub fn record_heartbeat(&self, node: NodeId) {
-        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).insert(node, Instant::now());
+    pub fn record_heartbeat(&self, node: NodeId, config_version: Option<u64>) {
+        let seen = Seen { at: Instant::now(), config_version };
+        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).insert(node, seen);
+    }
+
+    fn seen(&self, node: NodeId) -> Option<Seen> {
+        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).get(&node).copied()
     }
 
     fn since_seen(&self, node: NodeId) -> Option<Duration> {
         if node == self.id() {
             return Some(Duration::ZERO);
         }
-        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).get(&node).map(|t| t.elapsed())
+        self.seen(node).map(|s| s.at.elapsed())
     }
 
     pub fn is_ready(&self, node: NodeId) -> bool {
@@ -204,6 +222,70 @@ impl Controller {
         });
     }
 
+    /// On the leader, forgets data nodes silent for longer than the grace period. A node
+    /// never heard from counts as heard when this controller started watching.
+    pub fn spawn_cleanup(self: &Arc<Self>) {
+        let this = Arc::downgrade(self);
+        let every = (self.grace_period / 4).clamp(Duration::from_millis(200), Duration::from_secs(5));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut leading_since: Option<Instant> = None;
+            loop {
+                tick.tick().await;
+                let Some(me) = this.upgrade() else { return };
+                if me.leader() != Some(me.id()) {
+                    leading_since = None;
+                    continue;
+                }
+                let since = *leading_since.get_or_insert_with(Instant::now);
+                let Ok(nodes) = me.db.read(|v| v.nodes()) else { continue };
+                for node in nodes.into_iter().filter(|n| n.kind == NodeKind::Proxy) {
+                    let last = me.seen(node.id).map(|s| s.at).unwrap_or(since).max(since).max(me.started);
+                    if last.elapsed() > me.grace_period {
+                        tracing::info!(node = %node.name, "data node silent past the grace period; forgetting it");
+                        let _ = me.write(Request::new("cleanup", Command::ForgetNode { id: node.id })).await;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Checks that a node certificate belongs to a registered, unrevoked node; a data node
+    /// that was only forgotten (cleanup) is registered again from what it says of itself.
+    pub async fn check_member(
+        &self,
+        peer: &traefikee_pki::CertInfo,
+        hello: Option<&crate::wire::Heartbeat>,
+    ) -> Result<NodeId, ApiError> {
+        let id = u64::from_str_radix(&peer.identity.id, 16)
+            .map_err(|_| ApiError::forbidden("the certificate does not name a node id"))?;
+        let (record, revoked) = self.db.read(|v| Ok((v.node(id)?, v.is_revoked(&peer.serial)?)))?;
+        if revoked {
+            return Err(ApiError::forbidden("this node was removed from the cluster (its certificate is revoked)")
+                .with_hint("join again with a token and a fresh --statedir"));
+        }
+        if record.is_some() {
+            return Ok(id);
+        }
+        match (peer.identity.role, hello) {
+            (Role::Proxy, Some(h)) if h.name.is_some() => {
+                let node = NodeRecord {
+                    id,
+                    name: h.name.clone().unwrap_or_default(),
+                    kind: NodeKind::Proxy,
+                    address: h.address.clone().unwrap_or_default(),
+                    api_address: None,
+                    joined_at: state::now_ms(),
+                    cert_serial: peer.serial.clone(),
+                };
+                self.write(Request::new(format!("data node {}", node.name), Command::Reinstate { node })).await?;
+                Ok(id)
+            }
+            _ => Err(ApiError::forbidden("this node is not in the cluster's registry")),
+        }
+    }
+
     // ---- reads ----------------------------------------------------------------------------
 
     /// The node list as this controller sees it.
@@ -232,6 +314,10 @@ impl Controller {
                     api_address: r.api_address,
                     joined_at: state::rfc3339(r.joined_at),
                     last_seen_ms: since.map(|d| d.as_millis() as u64),
+                    config_version: match r.kind {
+                        NodeKind::Proxy => self.seen(r.id).and_then(|s| s.config_version),
+                        NodeKind::Controller => None,
+                    },
                     name: r.name,
                 }
             })

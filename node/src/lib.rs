@@ -7,6 +7,8 @@ pub mod cli;
 pub mod cluster_port;
 pub mod commands;
 pub mod controller;
+pub mod data_node;
+pub mod deploy;
 pub mod join;
 pub mod local_client;
 pub mod raft;

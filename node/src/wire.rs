@@ -43,10 +43,34 @@ pub struct PromoteResponse {
     pub voter: bool,
 }
 
-/// `POST /cluster/v1/heartbeat` answer: the controllers, so nodes learn new ones.
+/// `POST /cluster/v1/heartbeat`: a node says it is alive. Data nodes add what they run and
+/// who they are, so a controller can list them again if they were forgotten while down.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Heartbeat {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub config_version: Option<u64>,
+}
+
+/// `POST /cluster/v1/heartbeat` answer: the controllers, so nodes learn new ones, and the
+/// leader, whose configuration feed is the freshest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HeartbeatResponse {
     pub controllers: Vec<PeerInfo>,
+    #[serde(default)]
+    pub leader: Option<u64>,
+}
+
+/// `GET /cluster/v1/config?after=N`: the deployed configuration once its version exceeds N
+/// (204 when the wait ends with nothing newer).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigUpdate {
+    pub version: u64,
+    /// The document as JSON text.
+    pub document: String,
 }
 
 /// `POST /cluster/v1/abort`: the bootstrap node gave up; joined control nodes stop.

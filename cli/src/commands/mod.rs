@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod completion;
+pub mod config;
 pub mod connect;
 pub mod credentials;
 pub mod nodes;

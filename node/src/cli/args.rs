@@ -32,6 +32,8 @@ pub enum Command {
     Bootstrap(BootstrapArgs),
     /// Start a control node that joins a cluster (or rejoins from its state dir).
     StartControlNode(ControlNodeArgs),
+    /// Start a data node (a proxy): joins a cluster, or serves a file with --configfile.
+    StartDataNode(DataNodeArgs),
     /// List the nodes of the cluster (through this node's socket).
     ListNodes(ListNodesArgs),
     /// Print the join tokens as shell exports.
@@ -43,6 +45,8 @@ pub enum Command {
     Tokens(TokensCommand),
     /// Remove a node from the cluster by name or id.
     RmNode(RmNodeArgs),
+    /// Validate and deploy a configuration (through this control node's socket).
+    Deploy(DeployCmdArgs),
     /// Print the version.
     Version,
 }
@@ -77,6 +81,11 @@ pub struct ControlNodeNetArgs {
     /// Where this node keeps its identity and Raft data.
     #[arg(long, default_value = DEFAULT_STATEDIR)]
     pub statedir: PathBuf,
+
+    /// Seconds a data node may stay silent before it leaves the node list (it comes back
+    /// when it reports again).
+    #[arg(long = "datanode-grace-period", default_value_t = 60, value_name = "SECONDS")]
+    pub datanode_grace_period: u64,
 
     #[command(flatten)]
     pub socket: SocketArgs,
@@ -128,6 +137,46 @@ pub struct ControlNodeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DataNodeArgs {
+    /// Cluster addresses of control nodes, comma separated.
+    #[arg(long, value_delimiter = ',', conflicts_with = "configfile")]
+    pub peeraddresses: Vec<String>,
+
+    /// The data node token (`traefikee env`); not needed to restart from a state dir.
+    #[arg(long, env = "TRAEFIKEE_TOKEN", hide_env_values = true, conflicts_with = "configfile")]
+    pub token: Option<String>,
+
+    /// Entry points whose address has no host (`:80`) listen on this IP only, so several data
+    /// nodes can share a machine.
+    #[arg(long)]
+    pub listen: Option<std::net::IpAddr>,
+
+    /// Serve this configuration file (YAML, TOML or JSON) without a cluster, reloading it when
+    /// it changes: for development and benchmarks.
+    #[arg(long)]
+    pub configfile: Option<PathBuf>,
+
+    /// Serve /ping and /metrics (Prometheus) on this address.
+    #[arg(long = "metrics.addr", value_name = "IP:PORT")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Name of this node (default: the host name).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Where this node keeps its identity and last configuration.
+    #[arg(long, default_value = DEFAULT_STATEDIR)]
+    pub statedir: PathBuf,
+
+    /// Seconds to keep trying to reach a control node when joining.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct ListNodesArgs {
     /// Show ids, membership, status and availability.
     #[arg(long)]
@@ -155,6 +204,15 @@ pub struct StatusArgs {
 pub enum TokensCommand {
     /// Replace both join tokens; the old ones are refused from then on.
     Rotate(SocketArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployCmdArgs {
+    #[command(flatten)]
+    pub deploy: traefikee_cli::deploy::DeployArgs,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
 }
 
 #[derive(Debug, Args)]

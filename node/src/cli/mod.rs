@@ -44,11 +44,13 @@ async fn run(command: Command) -> Outcome {
     match command {
         Command::Bootstrap(args) => commands::bootstrap::run(args).await,
         Command::StartControlNode(args) => commands::control_node::run(args).await,
+        Command::StartDataNode(args) => commands::data_node::run(args).await,
         Command::ListNodes(args) => commands::local::list_nodes(args).await,
         Command::Env(args) => commands::local::env(args).await,
         Command::Status(args) => commands::local::status(args).await,
         Command::Tokens(args::TokensCommand::Rotate(args)) => commands::local::rotate_tokens(args).await,
         Command::RmNode(args) => commands::local::rm_node(args).await,
+        Command::Deploy(args) => commands::local::deploy(args).await,
         Command::Version => {
             println!("traefikee {}", traefikee_apiserver::VERSION);
             Ok(())

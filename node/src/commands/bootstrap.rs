@@ -101,9 +101,15 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
         bootstrap: true,
     };
     statedir.save_identity(&identity).map_err(|e| Failure::refused(e.to_string()))?;
-    let controller = Controller::start(identity, statedir, bound.advertise.clone(), Some(bound.api_advertise.clone()))
-        .await
-        .map_err(|e| internal("starting Raft")(&e))?;
+    let controller = Controller::start(
+        identity,
+        statedir,
+        bound.advertise.clone(),
+        Some(bound.api_advertise.clone()),
+        bound.grace_period,
+    )
+    .await
+    .map_err(|e| internal("starting Raft")(&e))?;
     controller
         .raft
         .initialize(BTreeMap::from([(node_id, NodeAddr { addr: bound.advertise.clone() })]))
@@ -191,9 +197,15 @@ async fn resume(identity: NodeIdentity, statedir: StateDir, bound: Bound) -> Out
     if identity.kind != NodeKind::Controller {
         return Err(Failure::refused(format!("state dir {} holds a data node", statedir.path().display())));
     }
-    let controller = Controller::start(identity, &statedir, bound.advertise.clone(), Some(bound.api_advertise.clone()))
-        .await
-        .map_err(|e| internal("starting Raft")(&e))?;
+    let controller = Controller::start(
+        identity,
+        &statedir,
+        bound.advertise.clone(),
+        Some(bound.api_advertise.clone()),
+        bound.grace_period,
+    )
+    .await
+    .map_err(|e| internal("starting Raft")(&e))?;
     let pending = controller.cluster_record().ok().and_then(|c| c.bootstrap);
     if pending.is_some() {
         let _ = controller.raft.shutdown().await;

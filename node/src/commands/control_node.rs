@@ -59,9 +59,15 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
             (identity, true)
         }
     };
-    let controller = Controller::start(identity, &statedir, bound.advertise.clone(), Some(bound.api_advertise.clone()))
-        .await
-        .map_err(|e| Failure::new(ErrorCode::Internal, format!("starting Raft: {e}")))?;
+    let controller = Controller::start(
+        identity,
+        &statedir,
+        bound.advertise.clone(),
+        Some(bound.api_advertise.clone()),
+        bound.grace_period,
+    )
+    .await
+    .map_err(|e| Failure::new(ErrorCode::Internal, format!("starting Raft: {e}")))?;
     let socket_path = bound.socket_path.clone();
     serve(&controller, bound)?;
     let peers = args.peeraddresses.clone();

@@ -3,7 +3,7 @@
 use traefikee_apiserver::types::{ClusterInfo, NodeList, RemovedNode, Tokens};
 use traefikee_cli::output;
 
-use crate::cli::args::{ListNodesArgs, RmNodeArgs, SocketArgs, StatusArgs};
+use crate::cli::args::{DeployCmdArgs, ListNodesArgs, RmNodeArgs, SocketArgs, StatusArgs};
 use crate::cli::Outcome;
 use crate::local_client::LocalClient;
 
@@ -41,6 +41,23 @@ pub async fn rm_node(args: RmNodeArgs) -> Outcome {
     let path = format!("/api/v1/nodes/{}", encode_segment(&args.node));
     let removed: RemovedNode = LocalClient::new(&args.socket.traefikeesocket).delete(&path).await?;
     println!("Node {} ({}) removed from the cluster", removed.removed.name, removed.removed.id);
+    Ok(())
+}
+
+pub async fn deploy(args: DeployCmdArgs) -> Outcome {
+    use traefikee_apiserver::types::DeployResult;
+    use traefikee_cli::deploy::{report, request, wait_for_version};
+    let client = LocalClient::new(&args.socket.traefikeesocket);
+    let req = request(&args.deploy)?;
+    let result: DeployResult = client.post("/api/v1/config", Some(&req)).await?;
+    report(&result);
+    if let (true, Some(version)) = (args.deploy.wait, result.version) {
+        let timeout = std::time::Duration::from_secs(args.deploy.wait_timeout);
+        wait_for_version(version, timeout, || async {
+            client.get::<NodeList>("/api/v1/nodes").await.map_err(Into::into)
+        })
+        .await?;
+    }
     Ok(())
 }
 

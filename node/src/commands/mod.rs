@@ -2,6 +2,7 @@
 
 pub mod bootstrap;
 pub mod control_node;
+pub mod data_node;
 pub mod local;
 
 use std::net::{IpAddr, SocketAddr};
@@ -28,6 +29,7 @@ pub struct Bound {
     pub socket_path: PathBuf,
     pub advertise: String,
     pub api_advertise: String,
+    pub grace_period: std::time::Duration,
 }
 
 fn port_error(what: &str, addr: SocketAddr, e: std::io::Error) -> Failure {
@@ -84,7 +86,8 @@ pub async fn bind(net: &ControlNodeNetArgs) -> Result<Bound, Failure> {
             f.hint("pass another --traefikeesocket=PATH")
         }
     })?;
-    Ok(Bound { cluster, api, socket, socket_path, advertise, api_advertise })
+    let grace_period = std::time::Duration::from_secs(net.datanode_grace_period);
+    Ok(Bound { cluster, api, socket, socket_path, advertise, api_advertise, grace_period })
 }
 
 /// Serves the cluster port, the API and the local socket for `controller`.
@@ -99,6 +102,7 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
     tokio::spawn(transport::serve_tls(bound.api, api_tls, api.clone()));
     tokio::spawn(transport::serve_socket(bound.socket, api));
     controller.spawn_heartbeats();
+    controller.spawn_cleanup();
     Ok(())
 }
 

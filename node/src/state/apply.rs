@@ -96,6 +96,33 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             put(db, txn, &keys::revoked(&node.cert_serial), &req.at)?;
             done("node.remove", format!("{} ({}) removed", node.name, keys::node_id_text(*id)))
         }
+        Command::ForgetNode { id } => {
+            let Some(node) = view(db, txn).node(*id)? else {
+                return Ok((Response::Done, None));
+            };
+            db.delete(txn, &keys::node(*id))?;
+            done(
+                "node.forget",
+                format!("{} ({}) silent past the grace period, left the list", node.name, keys::node_id_text(*id)),
+            )
+        }
+        Command::Reinstate { node } => {
+            let v = view(db, txn);
+            if v.is_revoked(&node.cert_serial)? {
+                return refused(RefusalKind::Unauthorized, format!("{} was removed from the cluster", node.name));
+            }
+            if v.node(node.id)?.is_some() {
+                return Ok((Response::Done, None));
+            }
+            if let Some(other) = v.node_by_name(&node.name)? {
+                return refused(
+                    RefusalKind::Conflict,
+                    format!("the name {:?} is now taken by node {}", node.name, keys::node_id_text(other.id)),
+                );
+            }
+            put(db, txn, &keys::node(node.id), node)?;
+            done("node.reinstate", format!("data node {} ({}) is back", node.name, keys::node_id_text(node.id)))
+        }
         Command::RotateTokens { control, data } => {
             put(db, txn, &keys::token(TokenRole::Control), control)?;
             put(db, txn, &keys::token(TokenRole::Data), data)?;
@@ -108,6 +135,19 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
         }
         Command::ExchangeEnrollment { enrollment, credential } => exchange(db, txn, req, enrollment, credential),
         Command::Revoke { serials } => revoke(db, txn, req, serials),
+        Command::Deploy { document, summary } => {
+            let version = view(db, txn).config()?.map(|c| c.version).unwrap_or(0) + 1;
+            let record = super::ConfigRecord {
+                version,
+                document: document.clone(),
+                deployed_at: req.at,
+                deployed_by: req.actor.clone(),
+                summary: summary.clone(),
+            };
+            put(db, txn, keys::CONFIG, &record)?;
+            put(db, txn, keys::CONFIG_VERSION, &version)?;
+            done("config.deploy", format!("version {version}: {summary}"))
+        }
         Command::FinishBootstrap => {
             let Some(mut cluster) = view(db, txn).cluster()? else {
                 return refused(RefusalKind::Invalid, "the cluster is not initialized".into());

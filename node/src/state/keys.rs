@@ -1,6 +1,8 @@
 //! Key layout of the state machine database. Fixed-width hex keeps numeric order.
 
 pub const CLUSTER: &str = "cluster";
+pub const CONFIG: &str = "config/current";
+pub const CONFIG_VERSION: &str = "config/version";
 pub const AUDIT_SEQ: &str = "seq/audit";
 pub const NODE_PREFIX: &str = "node/";
 pub const AUDIT_PREFIX: &str = "audit/";

@@ -116,6 +116,20 @@ pub struct Consumption {
     pub by: String,
 }
 
+/// The deployed configuration. `version` is assigned when the deploy is applied: one more
+/// than the previous one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRecord {
+    pub version: u64,
+    /// The validated document (static and dynamic parts) as JSON text, exactly what proxies
+    /// receive and validate again.
+    pub document: String,
+    pub deployed_at: UnixMillis,
+    pub deployed_by: String,
+    /// Counts, for the audit trail and `get config`.
+    pub summary: String,
+}
+
 /// One line of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -149,8 +163,19 @@ pub enum Command {
         node: NodeRecord,
         token_id: String,
     },
+    /// `rm-node`: the node leaves the registry and its certificate is revoked.
     RemoveNode {
         id: u64,
+    },
+    /// A data node silent for longer than the grace period leaves the list; its certificate
+    /// stays valid so it re-registers when it comes back.
+    ForgetNode {
+        id: u64,
+    },
+    /// A data node with a valid, unrevoked certificate that is not in the registry (it was
+    /// forgotten while down) registers again.
+    Reinstate {
+        node: NodeRecord,
     },
     RotateTokens {
         control: TokenRecord,
@@ -168,6 +193,11 @@ pub enum Command {
     /// Certificates that no endpoint accepts any more.
     Revoke {
         serials: Vec<String>,
+    },
+    /// A new configuration, already validated by the controller that proposed it.
+    Deploy {
+        document: String,
+        summary: String,
     },
 }
 

@@ -4,7 +4,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use traefikee_pki::TokenRole;
 
-use super::{keys, AuditRecord, ClusterRecord, CredentialRecord, EnrollmentRecord, NodeRecord, TokenRecord};
+use super::{
+    keys, AuditRecord, ClusterRecord, ConfigRecord, CredentialRecord, EnrollmentRecord, NodeRecord, TokenRecord,
+};
 
 /// The state machine database: string keys, JSON values.
 pub type SmDb = heed::Database<Str, Bytes>;
@@ -63,6 +65,15 @@ impl<'t> StateView<'t> {
 
     pub fn node_by_name(&self, name: &str) -> Result<Option<NodeRecord>, StateError> {
         Ok(self.nodes()?.into_iter().find(|n| n.name == name))
+    }
+
+    /// The deployed version alone (0 before the first deploy), without reading the document.
+    pub fn config_version(&self) -> Result<u64, StateError> {
+        Ok(get(self.db, self.txn, keys::CONFIG_VERSION)?.unwrap_or(0))
+    }
+
+    pub fn config(&self) -> Result<Option<ConfigRecord>, StateError> {
+        get(self.db, self.txn, keys::CONFIG)
     }
 
     pub fn enrollment(&self, id: &str) -> Result<Option<EnrollmentRecord>, StateError> {

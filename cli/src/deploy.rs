@@ -1,0 +1,189 @@
+//! `deploy`, shared by `traefikee deploy` (a node's socket) and `traefikeectl deploy` (the API):
+//! the guide's flags, reading the configuration file, and waiting for the data nodes.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use traefikee_apiserver::types::{
+    ConfigFormat, DeployRequest, DeployResult, EntryPointFlag, NodeList, NodeRole, Status,
+};
+use traefikee_apiserver::ErrorCode;
+
+use crate::failure::{Failure, Outcome};
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// A configuration in Traefik's format (YAML, TOML or JSON): entryPoints, http, tcp, tls.
+    #[arg(long, value_name = "FILE")]
+    pub configfile: Option<PathBuf>,
+
+    /// An entry point, as in TraefikEE: 'Name:http Address::80' or 'Name:https Address::443 TLS'.
+    #[arg(long = "entryPoints", alias = "entrypoints", value_name = "DEFINITION", value_parser = parse_entry_point)]
+    pub entry_points: Vec<EntryPointFlag>,
+
+    /// Entry points that routers naming none attach to, comma separated.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub defaultentrypoints: Vec<String>,
+
+    /// Validate the configuration on the cluster without deploying it.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait until every live data node runs the new version.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Seconds --wait waits before failing.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub wait_timeout: u64,
+}
+
+/// Parses TraefikEE's `Name:NAME Address:ADDR [TLS]` syntax.
+pub fn parse_entry_point(s: &str) -> Result<EntryPointFlag, String> {
+    let (mut name, mut address, mut tls) = (None, None, false);
+    for field in s.split_whitespace() {
+        if let Some(v) = field.strip_prefix("Name:") {
+            name = Some(v.to_string());
+        } else if let Some(v) = field.strip_prefix("Address:") {
+            address = Some(v.to_string());
+        } else if field == "TLS" {
+            tls = true;
+        } else if field.starts_with("TLS:") {
+            return Err("TLS with certificate files is not supported here: put the certificates in the tls section of --configfile and use plain TLS".into());
+        } else {
+            return Err(format!(
+                "unknown entry point field {field:?}: expected Name:NAME, Address:[HOST]:PORT and optionally TLS"
+            ));
+        }
+    }
+    match (name, address) {
+        (Some(name), Some(address)) if !name.is_empty() && !address.is_empty() => {
+            Ok(EntryPointFlag { name, address, tls })
+        }
+        _ => Err("an entry point needs Name: and Address:, e.g. 'Name:http Address::80'".into()),
+    }
+}
+
+/// The request the flags describe; reads the configuration file.
+pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
+    if args.configfile.is_none() && args.entry_points.is_empty() && args.defaultentrypoints.is_empty() {
+        return Err(Failure::new(ErrorCode::InvalidRequest, "nothing to deploy")
+            .hint("pass --configfile=FILE and/or --entryPoints='Name:http Address::80'"));
+    }
+    let (content, format) = match &args.configfile {
+        Some(path) => {
+            let format = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                Some("yml" | "yaml") => ConfigFormat::Yaml,
+                Some("toml") => ConfigFormat::Toml,
+                Some("json") => ConfigFormat::Json,
+                _ => {
+                    return Err(Failure::new(
+                        ErrorCode::InvalidRequest,
+                        format!("{}: unknown configuration format", path.display()),
+                    )
+                    .hint("name the file .yml, .yaml, .toml or .json"))
+                }
+            };
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::new(ErrorCode::InvalidRequest, format!("cannot read {}: {e}", path.display())))?;
+            (Some(text), format)
+        }
+        None => (None, ConfigFormat::default()),
+    };
+    Ok(DeployRequest {
+        content,
+        format,
+        entry_points: args.entry_points.clone(),
+        default_entry_points: args.defaultentrypoints.clone(),
+        dry_run: args.dry_run,
+    })
+}
+
+pub fn report(result: &DeployResult) {
+    match result.version {
+        Some(v) => println!("✔ Configuration version {v} deployed: {}", result.summary),
+        None => println!("✔ The configuration is valid: {} (nothing was deployed)", result.summary),
+    }
+}
+
+/// Waits until every data node that is up runs `version`, with a progress bar on a terminal.
+pub async fn wait_for_version<F, Fut>(version: u64, timeout: Duration, mut fetch: F) -> Outcome
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<NodeList, Failure>>,
+{
+    let bar = ProgressBar::new(0);
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} waiting for the data nodes {bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        let list = fetch().await?;
+        let live: Vec<_> =
+            list.nodes.iter().filter(|n| n.role == NodeRole::DataNode && n.status == Status::Ready).collect();
+        let done = live.iter().filter(|n| n.config_version.is_some_and(|v| v >= version)).count();
+        bar.set_length(live.len() as u64);
+        bar.set_position(done as u64);
+        if done == live.len() {
+            bar.finish_and_clear();
+            println!(
+                "✔ {done} data node{} run{} version {version}",
+                if done == 1 { "" } else { "s" },
+                if done == 1 { "s" } else { "" }
+            );
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bar.finish_and_clear();
+            let late: Vec<String> = live
+                .iter()
+                .filter(|n| !n.config_version.is_some_and(|v| v >= version))
+                .map(|n| match n.config_version {
+                    Some(v) => format!("{} (runs {v})", n.name),
+                    None => format!("{} (runs none)", n.name),
+                })
+                .collect();
+            return Err(Failure::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "after {}s, {} of {} live data nodes do not run version {version}: {}",
+                    timeout.as_secs(),
+                    late.len(),
+                    live.len(),
+                    late.join(", ")
+                ),
+            )
+            .hint("their logs say why; the configuration is deployed and they keep serving their previous one"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guides_entry_point_flags_parse() {
+        assert_eq!(
+            parse_entry_point("Name:http Address::80").unwrap(),
+            EntryPointFlag { name: "http".into(), address: ":80".into(), tls: false }
+        );
+        let https = parse_entry_point("Name:https Address::443 TLS").unwrap();
+        assert!(https.tls && https.address == ":443");
+        assert!(parse_entry_point("Name:x").unwrap_err().contains("needs Name: and Address:"));
+        assert!(parse_entry_point("Name:x Address::1 Compress")
+            .unwrap_err()
+            .contains(r#"unknown entry point field "Compress""#));
+        assert!(parse_entry_point("Name:x Address::1 TLS:a.crt,a.key").unwrap_err().contains("tls section"));
+    }
+}

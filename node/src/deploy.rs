@@ -1,0 +1,146 @@
+//! Turning a deploy request into a validated configuration document, on the controller,
+//! before anything is committed.
+
+use traefikee_apiserver::types::{ConfigFormat, DeployRequest};
+use traefikee_apiserver::ApiError;
+use traefikee_proxy::config::{load_document, load_static, ConfigDocument, Format};
+
+use crate::state::ConfigRecord;
+
+fn format_of(f: ConfigFormat) -> Format {
+    match f {
+        ConfigFormat::Yaml => Format::Yaml,
+        ConfigFormat::Toml => Format::Toml,
+        ConfigFormat::Json => Format::Json,
+    }
+}
+
+const NOTHING_CHANGED: &str = "fix the configuration and deploy again; the running configuration was not changed";
+
+fn invalid(e: impl std::fmt::Display) -> ApiError {
+    ApiError::invalid(format!("invalid configuration: {e}")).with_hint(NOTHING_CHANGED)
+}
+
+/// The document a deploy request describes: its content (or the deployed dynamic
+/// configuration), with the entry points of the flags, validated. Returns the document as
+/// JSON text and a one-line summary.
+pub fn build(current: Option<&ConfigRecord>, req: &DeployRequest) -> Result<(String, String), ApiError> {
+    let mut doc = match &req.content {
+        Some(text) => load_document(text, format_of(req.format)).map_err(invalid)?,
+        None => {
+            let mut doc = match current {
+                Some(c) => load_document(&c.document, Format::Json)
+                    .map_err(|e| ApiError::internal(format!("the deployed configuration no longer loads: {e}")))?,
+                None => ConfigDocument::default(),
+            };
+            if !req.entry_points.is_empty() {
+                doc.static_config.entry_points.clear();
+            }
+            doc
+        }
+    };
+    for ep in &req.entry_points {
+        let mut value = serde_json::json!({ "address": ep.address });
+        if ep.tls {
+            value["http"] = serde_json::json!({ "tls": {} });
+        }
+        let text = serde_json::json!({ "entryPoints": { ep.name.clone(): value } }).to_string();
+        let parsed =
+            load_static(&text, Format::Json).map_err(|e| invalid(format!("--entryPoints {}: {e}", ep.name)))?;
+        doc.static_config.entry_points.extend(parsed.entry_points);
+    }
+    for name in &req.default_entry_points {
+        match doc.static_config.entry_points.get_mut(name) {
+            Some(ep) => ep.as_default = Some(true),
+            None => {
+                return Err(ApiError::invalid(format!(
+                    "--defaultentrypoints names {name:?}, which is not an entry point"
+                ))
+                .with_hint("declare it with --entryPoints='Name:NAME Address::PORT' or in the configuration file"))
+            }
+        }
+    }
+    doc.validate().map_err(invalid)?;
+    let json = doc.to_text(Format::Json).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((json, summary(&doc)))
+}
+
+pub fn summary(doc: &ConfigDocument) -> String {
+    let d = &doc.dynamic;
+    format!(
+        "{} entry points, {} routers, {} services, {} middlewares, {} TCP routers, {} certificates",
+        doc.static_config.entry_points.len(),
+        d.http.routers.len(),
+        d.http.services.len(),
+        d.http.middlewares.len(),
+        d.tcp.routers.len(),
+        d.tls.certificates.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use traefikee_apiserver::types::EntryPointFlag;
+
+    use super::*;
+
+    fn flag(name: &str, address: &str, tls: bool) -> EntryPointFlag {
+        EntryPointFlag { name: name.into(), address: address.into(), tls }
+    }
+
+    #[test]
+    fn the_guides_flags_make_entry_points() {
+        let req = DeployRequest {
+            entry_points: vec![flag("http", ":80", false), flag("https", ":443", true)],
+            default_entry_points: vec!["http".into(), "https".into()],
+            ..Default::default()
+        };
+        let (json, summary) = build(None, &req).unwrap();
+        assert!(summary.starts_with("2 entry points, 0 routers"), "{summary}");
+        let doc = load_document(&json, Format::Json).unwrap();
+        let https = &doc.static_config.entry_points["https"];
+        assert_eq!(https.address, ":443");
+        assert_eq!(https.as_default, Some(true));
+        assert!(https.http.as_ref().and_then(|h| h.tls.as_ref()).is_some());
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_with_the_key_and_line() {
+        let req = DeployRequest {
+            content: Some(
+                "http:\n  routers:\n    web:\n      rule: Host(`a`)\n      service: s\n      colour: red\n".into(),
+            ),
+            ..Default::default()
+        };
+        let err = build(None, &req).unwrap_err();
+        assert!(err.message.contains("http.routers.web") && err.message.contains("colour"), "{}", err.message);
+        assert!(err.message.contains("line 6"), "{}", err.message);
+        assert!(err.hint.unwrap().contains("not changed"));
+
+        let req = DeployRequest { default_entry_points: vec!["nope".into()], ..Default::default() };
+        assert!(build(None, &req).unwrap_err().message.contains("\"nope\""));
+    }
+
+    #[test]
+    fn flags_alone_keep_the_deployed_routers() {
+        let first = DeployRequest {
+            content: Some(
+                "entryPoints:\n  web:\n    address: ':8000'\nhttp:\n  routers:\n    r:\n      rule: Host(`a`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n".into(),
+            ),
+            ..Default::default()
+        };
+        let (json, _) = build(None, &first).unwrap();
+        let current = ConfigRecord {
+            version: 1,
+            document: json,
+            deployed_at: 0,
+            deployed_by: "t".into(),
+            summary: String::new(),
+        };
+        let req = DeployRequest { entry_points: vec![flag("web", ":9000", false)], ..Default::default() };
+        let (json, summary) = build(Some(&current), &req).unwrap();
+        let doc = load_document(&json, Format::Json).unwrap();
+        assert_eq!(doc.static_config.entry_points["web"].address, ":9000");
+        assert!(summary.contains("1 routers"), "{summary}");
+    }
+}
