@@ -37,7 +37,7 @@ for tool in wrk nginx haproxy taskset; do
 done
 
 cargo build --release -q -p traefikee-proxy --examples
-EX=target/release/examples
+EX="${CARGO_TARGET_DIR:-target}/release/examples"
 
 start() { # start CPU NAME CMD...
   local cpu="$1" name="$2"; shift 2

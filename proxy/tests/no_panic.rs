@@ -217,3 +217,52 @@ fn configuration_loader_never_panics() {
         "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: &d [*c, *c]\nhttp: {routers: {r: {entryPoints: *d}}}\n";
     assert!(load_document(anchors, Format::Yaml).is_err());
 }
+
+#[test]
+fn client_hello_reader_survives_mutated_handshakes() {
+    use traefikee_proxy::tls::client_hello::parse_hello;
+    // A minimal ClientHello record with SNI `a.example.com` and ALPN `h2`.
+    let sni = b"a.example.com";
+    let mut ext = Vec::new();
+    let mut names = vec![0u8];
+    names.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    names.extend_from_slice(sni);
+    let mut list = (names.len() as u16).to_be_bytes().to_vec();
+    list.extend_from_slice(&names);
+    ext.extend_from_slice(&[0, 0]);
+    ext.extend_from_slice(&(list.len() as u16).to_be_bytes());
+    ext.extend_from_slice(&list);
+    ext.extend_from_slice(&[0, 16, 0, 5, 0, 3, 2, b'h', b'2']);
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let mut handshake = vec![1, 0];
+    handshake.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    handshake.extend_from_slice(&body);
+    let mut record = vec![0x16, 3, 1];
+    record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
+    record.extend_from_slice(&handshake);
+
+    let hello = parse_hello(&record).expect("valid hello");
+    assert_eq!(hello.server_name.as_deref(), Some("a.example.com"));
+    assert_eq!(hello.alpn, vec!["h2".to_owned()]);
+
+    let mut rng = Rng(0x5eed);
+    for _ in 0..20_000 {
+        let mut input = record.clone();
+        for _ in 0..=rng.below(4) {
+            let i = rng.below(input.len());
+            match rng.below(3) {
+                0 => input[i] = rng.next() as u8,
+                1 => input.truncate(i),
+                _ => input.insert(i, rng.next() as u8),
+            }
+            if input.is_empty() {
+                break;
+            }
+        }
+        let _ = parse_hello(&input);
+    }
+}

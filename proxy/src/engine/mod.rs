@@ -172,6 +172,8 @@ pub struct Engine {
     upstream: Upstream,
     default_cert: LoadedCert,
     state: tokio::sync::Mutex<State>,
+    /// Bound address per entry point, readable while a reload runs.
+    addresses: std::sync::RwLock<BTreeMap<String, SocketAddr>>,
     internal: Option<(SocketAddr, tokio::sync::watch::Sender<bool>)>,
 }
 
@@ -234,6 +236,7 @@ impl Engine {
                 access_log: None,
                 metrics_options: None,
             }),
+            addresses: std::sync::RwLock::default(),
             internal,
         })
     }
@@ -251,8 +254,7 @@ impl Engine {
 
     /// The address an entry point listens on.
     pub fn local_addr(&self, entry_point: &str) -> Option<SocketAddr> {
-        let state = self.state.try_lock().ok()?;
-        state.listeners.iter().find(|l| &*l.name() == entry_point).map(|l| l.local)
+        self.addresses.read().unwrap_or_else(|e| e.into_inner()).get(entry_point).copied()
     }
 
     /// The metrics registry, as `/metrics` renders it.
@@ -411,6 +413,7 @@ impl Engine {
             }
         }
         state.listeners = kept;
+        *self.addresses.write().unwrap_or_else(|e| e.into_inner()) = applied.entry_points.clone();
         applied.started.sort();
         applied.kept.sort();
         applied.stopped.sort();
@@ -437,6 +440,7 @@ impl Engine {
             }
         }
         state.listeners.clear();
+        self.addresses.write().unwrap_or_else(|e| e.into_inner()).clear();
         state.health = HealthTasks::default();
         if let Some((_, stop)) = &self.internal {
             let _ = stop.send(true);

@@ -52,6 +52,15 @@ pub async fn read_hello<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<(Vec
     }
 }
 
+/// Parses a complete ClientHello at the start of `bytes` (TLS records); `None` when the bytes
+/// are not a TLS handshake, are malformed, or stop before the end of the message.
+pub fn parse_hello(bytes: &[u8]) -> Option<Hello> {
+    match parse(bytes) {
+        Parse::Done(hello) => Some(hello),
+        Parse::NeedMore | Parse::Invalid => None,
+    }
+}
+
 enum Parse {
     Done(Hello),
     NeedMore,
