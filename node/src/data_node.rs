@@ -42,6 +42,8 @@ pub struct DataNode {
     controllers: Mutex<Vec<String>>,
     leader: Mutex<Option<String>>,
     running: AtomicU64,
+    /// The last reason a controller gave for refusing this node, so it is logged once.
+    refusal: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for DataNode {
@@ -79,6 +81,7 @@ impl DataNode {
             controllers: Mutex::new(controllers),
             leader: Mutex::new(None),
             running: AtomicU64::new(0),
+            refusal: Mutex::new(None),
         });
         if let Some(saved) = node.saved_config() {
             match node.apply(&saved.document, saved.version).await {
@@ -207,10 +210,18 @@ impl DataNode {
             });
             for (addr, result) in futures::future::join_all(sends).await {
                 let Ok(resp) = result else { continue };
-                if let Ok(answer) = decode::<HeartbeatResponse>(resp).await {
-                    self.learn(&answer);
-                } else {
-                    tracing::debug!(controller = %addr, "heartbeat refused");
+                match decode::<HeartbeatResponse>(resp).await {
+                    Ok(answer) => {
+                        self.learn(&answer);
+                        *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    }
+                    Err(e) => {
+                        let mut last = self.refusal.lock().unwrap_or_else(|p| p.into_inner());
+                        if last.as_deref() != Some(e.message.as_str()) {
+                            tracing::warn!(controller = %addr, "the cluster refuses this node: {}; it keeps routing with its last configuration", e.message);
+                            *last = Some(e.message);
+                        }
+                    }
                 }
             }
         }

@@ -12,7 +12,10 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
+
+mod traffic;
 use nix::unistd::Pid;
+pub use traffic::{Answer, Backend, Load, LoadReport};
 
 /// Polls `check` every 50 ms until it returns `Some`, or panics after `timeout` with `what`.
 pub fn wait_for<T>(timeout: Duration, what: &str, check: impl FnMut() -> Option<T>) -> T {
@@ -373,6 +376,21 @@ impl Cluster {
         args.push(format!("--peeraddresses={}", peers.join(",")));
         args.push(format!("--token={token}"));
         args
+    }
+
+    /// `traefikee start-data-node` on machine `i`: entry points without a host listen on its IP.
+    pub fn data_node_args(&self, i: usize, peers: &[usize], token: &str) -> Vec<String> {
+        let n = &self.nodes[i];
+        let peers: Vec<String> = peers.iter().map(|p| self.nodes[*p].cluster_addr()).collect();
+        vec![
+            "start-data-node".to_string(),
+            format!("--listen={}", n.ip),
+            format!("--name={}", n.name),
+            format!("--statedir={}", n.statedir().display()),
+            format!("--traefikeesocket={}", n.socket().display()),
+            format!("--peeraddresses={}", peers.join(",")),
+            format!("--token={token}"),
+        ]
     }
 
     /// Runs `traefikee` once with `args`, waiting for it to finish.

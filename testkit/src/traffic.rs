@@ -1,0 +1,160 @@
+//! Real HTTP backends and a bounded load generator, for tests that check routing keeps
+//! working while the cluster is disturbed.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// An HTTP server answering every request with a fixed body, on 127.0.0.1.
+pub struct Backend {
+    pub addr: SocketAddr,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Backend {
+    pub fn start(body: &'static str) -> Backend {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind backend");
+        let addr = listener.local_addr().expect("backend address");
+        let app = axum::Router::new().fallback(move || async move { body });
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Backend { addr, _runtime: runtime }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// One answer as the load generator saw it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub target: SocketAddr,
+    pub status: u16,
+    pub body: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// What a load run saw.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub ok: u64,
+    /// Requests that got no answer or a non-200 answer, described.
+    pub failed: Vec<String>,
+    /// 200 answers the check refused, described.
+    pub inconsistent: Vec<String>,
+    /// How many 200 answers each body got.
+    pub bodies: BTreeMap<String, u64>,
+}
+
+/// Sends requests with a `Host` header to each target in turn, one client per target, until
+/// stopped or until its bounds (count and time) are reached.
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    ok: Arc<AtomicU64>,
+    report: Arc<Mutex<LoadReport>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Load {
+    pub const MAX_REQUESTS: u64 = 500_000;
+    pub const MAX_TIME: Duration = Duration::from_secs(240);
+
+    /// `check` judges each 200 answer (e.g. that its headers and body come from one
+    /// configuration version).
+    pub fn start(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let ok = Arc::new(AtomicU64::new(0));
+        let report = Arc::new(Mutex::new(LoadReport::default()));
+        let (s, o, r, host) = (stop.clone(), ok.clone(), report.clone(), host.to_string());
+        let handle = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                let started = Instant::now();
+                let sent = Arc::new(AtomicU64::new(0));
+                let loops = targets.into_iter().map(|target| {
+                    let (s, o, r, host, sent) = (s.clone(), o.clone(), r.clone(), host.clone(), sent.clone());
+                    async move {
+                        let client =
+                            reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
+                        while !s.load(Ordering::Relaxed)
+                            && sent.fetch_add(1, Ordering::Relaxed) < Load::MAX_REQUESTS
+                            && started.elapsed() < Load::MAX_TIME
+                        {
+                            let res = client.get(format!("http://{target}/")).header("host", &host).send().await;
+                            let answer = match res {
+                                Ok(resp) => {
+                                    let status = resp.status().as_u16();
+                                    let headers = resp
+                                        .headers()
+                                        .iter()
+                                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+                                        .collect();
+                                    let body = resp.text().await.unwrap_or_default();
+                                    Answer { target, status, body, headers }
+                                }
+                                Err(e) => {
+                                    r.lock().unwrap_or_else(|p| p.into_inner()).failed.push(format!("{target}: {e}"));
+                                    continue;
+                                }
+                            };
+                            let mut rep = r.lock().unwrap_or_else(|p| p.into_inner());
+                            if answer.status != 200 {
+                                rep.failed.push(format!("{target}: HTTP {} {}", answer.status, answer.body.trim()));
+                            } else if let Err(why) = check(&answer) {
+                                rep.inconsistent.push(format!("{target}: {why}"));
+                            } else {
+                                rep.ok += 1;
+                                *rep.bodies.entry(answer.body.clone()).or_default() += 1;
+                                o.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                });
+                // Concurrently, one task per target.
+                let tasks: Vec<_> = loops.map(tokio::spawn).collect();
+                for t in tasks {
+                    let _ = t.await;
+                }
+            });
+        });
+        Load { stop, ok, report, handle: Some(handle) }
+    }
+
+    /// 200 answers so far.
+    pub fn ok(&self) -> u64 {
+        self.ok.load(Ordering::Relaxed)
+    }
+
+    /// Failures so far, without stopping.
+    pub fn failures(&self) -> usize {
+        let r = self.report.lock().unwrap_or_else(|p| p.into_inner());
+        r.failed.len() + r.inconsistent.len()
+    }
+
+    /// Waits until `more` further requests succeeded (the load really ran across an event).
+    pub fn wait_for_more(&self, more: u64, timeout: Duration) {
+        let target = self.ok() + more;
+        crate::wait_for(timeout, &format!("{more} more successful requests"), || (self.ok() >= target).then_some(()));
+    }
+
+    pub fn stop(mut self) -> LoadReport {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+        std::mem::take(&mut *self.report.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
