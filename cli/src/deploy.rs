@@ -146,7 +146,7 @@ where
             bar.finish_and_clear();
             let late: Vec<String> = live
                 .iter()
-                .filter(|n| !n.config_version.is_some_and(|v| v >= version))
+                .filter(|n| n.config_version.is_none_or(|v| v < version))
                 .map(|n| match n.config_version {
                     Some(v) => format!("{} (runs {v})", n.name),
                     None => format!("{} (runs none)", n.name),
