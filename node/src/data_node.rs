@@ -180,7 +180,7 @@ impl DataNode {
                 Err(e) => {
                     tracing::debug!(controller = %addr, "configuration feed unreachable: {e}");
                     cursor += 1;
-                    if cursor % order.len() == 0 {
+                    if cursor.is_multiple_of(order.len()) {
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(2));
                     }
