@@ -39,6 +39,9 @@ pub fn open<'a>(bytes: &'a [u8], passphrase: Option<&str>) -> Result<Opened<'a>,
     if bytes.is_empty() {
         return Err(BackupError::NotATar("the file is empty".to_owned()));
     }
+    if bytes.len() < AGE_MAGIC.len() && AGE_MAGIC.starts_with(bytes) {
+        return Err(BackupError::Truncated("it ends inside the age header".to_owned()));
+    }
     let (inner, encrypted) = if bytes.starts_with(AGE_MAGIC) {
         (Cow::Owned(decrypt(bytes, passphrase)?), true)
     } else if bytes.starts_with(AGE_ARMOR) {

@@ -217,6 +217,9 @@ impl<'a> Reader<'a> {
     /// The end-of-archive marker: exactly two zero blocks, and nothing after them.
     fn check_end(&self, offset: usize) -> Result<(), BackupError> {
         let rest = self.buf.get(offset..).unwrap_or_default();
+        if offset == 0 && rest.iter().all(|&b| b == 0) {
+            return Ok(()); // an empty tar, or zeros: the caller says it is not a backup
+        }
         if let Some(bad) = rest.iter().position(|&b| b != 0) {
             return Err(BackupError::Damaged(format!(
                 "non-zero byte at offset {} in or after the end-of-archive marker",
