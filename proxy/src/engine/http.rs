@@ -175,7 +175,11 @@ async fn handle(ctx: Arc<ConnCtx>, req: http::Request<Incoming>) -> Response {
     let ep = runtime.entry_point(&ctx.info.entry_point).cloned();
 
     let mut req = req.map(boxed);
-    let original_target = req.uri().path_and_query().map_or_else(|| req.uri().to_string(), |pq| pq.to_string());
+    // Only the access log needs the target as received.
+    let original_target = runtime
+        .access_log
+        .is_some()
+        .then(|| req.uri().path_and_query().map_or_else(|| req.uri().to_string(), |pq| pq.to_string()));
     let method = req.method().clone();
     let version = req.version();
     let protocol = request_protocol(req.headers());
@@ -253,7 +257,7 @@ async fn handle(ctx: Arc<ConnCtx>, req: http::Request<Incoming>) -> Response {
         client_addr: Some(ctx.info.peer),
         request_host: host,
         method: method.to_string(),
-        path: original_target,
+        path: original_target.unwrap_or_default(),
         protocol: protocol_name(version),
         scheme: if ctx.info.is_tls() { "https" } else { "http" },
         router_name: route_info.as_ref().map(|i| i.router.clone()),

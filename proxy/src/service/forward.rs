@@ -53,13 +53,12 @@ impl Server {
     }
 
     /// The absolute URI for `path_and_query` on this server.
-    pub(crate) fn uri(&self, path_and_query: &str) -> Option<Uri> {
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path_and_query)
-            .build()
-            .ok()
+    pub(crate) fn uri(&self, path_and_query: http::uri::PathAndQuery) -> Option<Uri> {
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts).ok()
     }
 
     /// The scheme and authority, for health checks that override them.
@@ -119,11 +118,13 @@ pub(crate) async fn forward(upstream: &Upstream, server: &Server, pass_host: boo
     let client_ip = req.extensions().get::<ConnectionInfo>().map(|c| c.peer.ip());
     let omit_xff = req.extensions().get::<OmitForwardedFor>().is_some();
     // Go's reverse proxy turns `;` into `&` in the query; the path is kept as received.
-    let target = match (req.uri().path(), req.uri().query()) {
-        (path, Some(q)) if q.contains(';') => format!("{path}?{}", q.replace(';', "&")),
-        _ => req.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned(),
+    let path_and_query = match (req.uri().path(), req.uri().query()) {
+        (path, Some(q)) if q.contains(';') => {
+            http::uri::PathAndQuery::try_from(format!("{path}?{}", q.replace(';', "&"))).ok()
+        }
+        _ => req.uri().path_and_query().cloned(),
     };
-    let Some(uri) = server.uri(&target) else {
+    let Some(uri) = server.uri(path_and_query.unwrap_or_else(|| http::uri::PathAndQuery::from_static("/"))) else {
         return ProxyError::from(UpstreamFailed { server: server.url.clone(), cause: "invalid request target".into() })
             .into_response();
     };
