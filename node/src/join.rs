@@ -35,6 +35,12 @@ fn pin_mismatch(e: &reqwest::Error) -> Option<String> {
     None
 }
 
+/// What joining gave: who we are now, and every controller of the cluster at that moment.
+pub struct Joined {
+    pub identity: NodeIdentity,
+    pub controllers: Vec<String>,
+}
+
 /// Tries the peers in turn, with backoff, until one admits us or the deadline passes.
 pub async fn join_cluster(
     peers: &[String],
@@ -42,7 +48,7 @@ pub async fn join_cluster(
     target: JoinTarget,
     key: KeyAndCsr,
     deadline: Instant,
-) -> Result<NodeIdentity, Failure> {
+) -> Result<Joined, Failure> {
     let tls = client_config(ServerTrust::Pin(token.ca_pin), None)
         .map_err(|e| Failure::new(ErrorCode::Internal, format!("TLS setup: {e}")))?;
     let client = reqwest::Client::builder()
@@ -68,7 +74,8 @@ pub async fn join_cluster(
                 Ok(resp) => match decode::<JoinResponse>(resp).await {
                     Ok(joined) => {
                         tracing::info!(cluster = %joined.cluster_id, via = %peer, "joined cluster {}", joined.cluster_name);
-                        return Ok(NodeIdentity {
+                        let controllers = joined.controllers.iter().map(|c| c.address.clone()).collect();
+                        let identity = NodeIdentity {
                             node_id: joined.node_id,
                             name: target.name,
                             kind: target.kind,
@@ -78,7 +85,8 @@ pub async fn join_cluster(
                             cert_pem: joined.cert_pem,
                             key_pem: key.key_pem,
                             bootstrap: false,
-                        });
+                        };
+                        return Ok(Joined { identity, controllers });
                     }
                     // No leader yet, or the cluster is busy: try again.
                     Err(e) if e.code == ErrorCode::Unavailable => failures.push(format!("{peer}: {}", e.message)),

@@ -64,7 +64,26 @@ pub fn workspace_bin(package: &str, name: &str) -> PathBuf {
     if !built.iter().any(|b| b == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let cargo_profile = if profile == "debug" { "dev" } else { profile };
-        let status = Command::new(cargo)
+        let mut cmd = Command::new(cargo);
+        // Cargo sets these for the test process; some build scripts track them (ring tracks
+        // CARGO_MANIFEST_DIR), so passing them on would rebuild half the tree every time.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            let per_crate = [
+                "CARGO_MANIFEST_",
+                "CARGO_PKG_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ];
+            if per_crate.iter().any(|p| k.starts_with(p)) {
+                cmd.env_remove(&key);
+            }
+        }
+        let status = cmd
             // The same target selection as `cargo nextest run --workspace`, so both resolve
             // features alike and share artifacts instead of rebuilding each other's.
             .args(["build", "--quiet", "--workspace", "--bins", "--tests", "--profile", cargo_profile])

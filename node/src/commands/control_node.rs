@@ -54,7 +54,7 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
                 address: bound.advertise.clone(),
                 api_address: Some(bound.api_advertise.clone()),
             };
-            let identity = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?;
+            let identity = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?.identity;
             statedir.save_identity(&identity).map_err(|e| Failure::refused(e.to_string()))?;
             (identity, true)
         }

@@ -41,6 +41,7 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
     let statedir =
         StateDir::open(&args.statedir).map_err(|e| Failure::refused(e.to_string()).hint("pass another --statedir"))?;
     let address = args.listen.map(|ip| ip.to_string()).unwrap_or_else(|| "*".into());
+    let mut peers = args.peeraddresses.clone();
     let identity = match statedir.identity().map_err(|e| Failure::refused(e.to_string()))? {
         Some(identity) if identity.kind == NodeKind::Proxy => {
             tracing::info!(node = %identity.name, cluster = %identity.cluster_id, "restarting from the state dir");
@@ -60,12 +61,15 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
             let key = new_key_and_csr(&name).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
             let target = JoinTarget { kind: NodeKind::Proxy, name, address: address.clone(), api_address: None };
             let deadline = Instant::now() + Duration::from_secs(args.timeout);
-            let identity = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?;
-            statedir.save_identity(&identity).map_err(|e| Failure::refused(e.to_string()))?;
-            identity
+            let joined = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?;
+            statedir.save_identity(&joined.identity).map_err(|e| Failure::refused(e.to_string()))?;
+            // Every controller, not only the ones we were told of: heartbeats reach them all
+            // from the first second.
+            peers.extend(joined.controllers);
+            joined.identity
         }
     };
-    let node = DataNode::start(identity, statedir.path().to_path_buf(), options, &args.peeraddresses, address)
+    let node = DataNode::start(identity, statedir.path().to_path_buf(), options, &peers, address)
         .await
         .map_err(|e| Failure::refused(format!("cannot start the proxy: {e}")))?;
     node.spawn();
