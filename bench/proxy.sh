@@ -7,7 +7,7 @@
 # Pinning (2-core machine): each proxy gets CPU 1 alone (one worker: nginx worker_processes 1,
 # HAProxy nbthread 1, traefikee one tokio worker); wrk and the backend share CPU 0.
 #
-# Usage: bench/proxy.sh            (BENCH_DURATION=10s BENCH_CONNECTIONS=64 by default)
+# Usage: bench/proxy.sh   (BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_RUNS=3 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -131,40 +131,57 @@ backend be
   server s1 $BACKEND
 HAPROXY
 
+# Each target runs BENCH_RUNS times, rounds interleaved so that background noise spreads over
+# all of them; the median run (by req/s) is reported.
+RUNS="${BENCH_RUNS:-3}"
+declare -A RESULTS
+start_target() {
+  case "$1" in
+    direct) ;;
+    traefikee) start "$PROXY_CPU" traefikee env TRAEFIKEE_WORKERS=1 "$EX/standalone" "$TMP/traefikee.yaml"; wait_port 127.0.0.1:18081 ;;
+    nginx) start "$PROXY_CPU" nginx nginx -p "$TMP/nginx" -c "$TMP/nginx.conf"; wait_port 127.0.0.1:18082 ;;
+    haproxy) start "$PROXY_CPU" haproxy haproxy -db -f "$TMP/haproxy.cfg"; wait_port 127.0.0.1:18083 ;;
+  esac
+}
+url_of() {
+  case "$1" in
+    direct) echo "http://$BACKEND/" ;;
+    traefikee) echo "http://127.0.0.1:18081/" ;;
+    nginx) echo "http://127.0.0.1:18082/" ;;
+    haproxy) echo "http://127.0.0.1:18083/" ;;
+  esac
+}
+TRAEFIKEE_RSS=0
+for round in $(seq 1 "$RUNS"); do
+  for t in direct traefikee nginx haproxy; do
+    start_target "$t"
+    RESULTS[$t]+="$(run_wrk "$(url_of "$t")")"$'\n'
+    if [ "$t" = traefikee ]; then TRAEFIKEE_RSS=$(awk '/VmRSS/ {print $2}' "/proc/${PIDS[-1]}/status"); fi
+    [ "$t" != direct ] && stop_last
+  done
+done
+median() { printf '%s' "$1" | grep . | sort -n -k1,1 | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
 declare -A RPS P99
-read -r RPS[direct] P99[direct] < <(run_wrk "http://$BACKEND/")
-
-TRAEFIKEE_WORKERS=1 start "$PROXY_CPU" traefikee env TRAEFIKEE_WORKERS=1 "$EX/standalone" "$TMP/traefikee.yaml"
-wait_port 127.0.0.1:18081
-read -r RPS[traefikee] P99[traefikee] < <(run_wrk "http://127.0.0.1:18081/")
-TRAEFIKEE_RSS=$(awk '/VmRSS/ {print $2}' "/proc/${PIDS[-1]}/status")
-stop_last
-
-start "$PROXY_CPU" nginx nginx -p "$TMP/nginx" -c "$TMP/nginx.conf"
-wait_port 127.0.0.1:18082
-read -r RPS[nginx] P99[nginx] < <(run_wrk "http://127.0.0.1:18082/")
-stop_last
-
-start "$PROXY_CPU" haproxy haproxy -db -f "$TMP/haproxy.cfg"
-wait_port 127.0.0.1:18083
-read -r RPS[haproxy] P99[haproxy] < <(run_wrk "http://127.0.0.1:18083/")
-stop_last
+for t in direct traefikee nginx haproxy; do
+  read -r RPS[$t] P99[$t] < <(median "${RESULTS[$t]}")
+done
 
 echo
-echo "## Throughput through one proxy (wrk -t1 -c$CONNECTIONS -d$DURATION, proxy on CPU $PROXY_CPU, wrk+backend on CPU $CLIENT_CPU)"
+echo "## Throughput through one proxy (wrk -t1 -c$CONNECTIONS -d$DURATION, median of $RUNS runs; proxy on CPU $PROXY_CPU, wrk+backend on CPU $CLIENT_CPU)"
 echo
-echo "| target | req/s | p99 | ratio to direct |"
-echo "|---|---|---|---|"
+echo "| target | req/s | p99 | ratio to direct | all runs (req/s p99) |"
+echo "|---|---|---|---|---|"
 for t in direct traefikee nginx haproxy; do
   ratio=$(awk -v a="${RPS[$t]}" -v b="${RPS[direct]}" 'BEGIN { printf "%.2f", a / b }')
-  echo "| $t | ${RPS[$t]} | ${P99[$t]} | $ratio |"
+  runs=$(printf '%s' "${RESULTS[$t]}" | grep . | paste -sd ';' -)
+  echo "| $t | ${RPS[$t]} | ${P99[$t]} | $ratio | $runs |"
 done
 echo
-echo "traefikee RSS after the run: ${TRAEFIKEE_RSS} KiB"
+echo "traefikee RSS after a run: ${TRAEFIKEE_RSS} KiB"
 
 # --- routing cost ------------------------------------------------------------------------
 echo
-echo "## Routing cost (traefikee, request for a router in the middle of the table)"
+echo "## Routing cost (traefikee, request for a router in the middle of the table, median of $RUNS runs)"
 echo
 echo "| routers | req/s | p99 | RSS (KiB) |"
 echo "|---|---|---|---|"
@@ -173,7 +190,11 @@ for n in 10 1000 10000; do
   start "$PROXY_CPU" "traefikee-$n" env TRAEFIKEE_WORKERS=1 "$EX/standalone" "$TMP/routers-$n.yaml"
   wait_port 127.0.0.1:18081
   mid=$(( (n / 2) / 2 * 2 ))
-  read -r rps p99 < <(run_wrk "http://127.0.0.1:18081/api/$mid/x" "h$mid.example.com")
+  runs=""
+  for _ in $(seq 1 "$RUNS"); do
+    runs+="$(run_wrk "http://127.0.0.1:18081/api/$mid/x" "h$mid.example.com")"$'\n'
+  done
+  read -r rps p99 < <(median "$runs")
   rss=$(awk '/VmRSS/ {print $2}' "/proc/${PIDS[-1]}/status")
   echo "| $n | $rps | $p99 | $rss |"
   stop_last

@@ -45,9 +45,29 @@
 //! gzip archive, only changes that the gzip format itself ignores and that decode to the
 //! same archive (spare bits at the end of a deflate block) can pass, with the same content.
 //!
+//! A passphrase given for a plain archive is refused rather than ignored: with age's
+//! passphrase encryption only a holder of the passphrase can write a file that reads, and
+//! an operator who gives one expects that guarantee, which a plain file cannot offer.
+//!
 //! Writing is atomic: a temporary file (mode 0600) in the destination's directory,
 //! fsync, rename, fsync of the directory; on any failure the temporary file is removed
 //! and the destination untouched.
+//!
+//! # Example
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use traefikee_backup::{read_bytes, to_bytes, Backup, WriteOptions};
+//!
+//! let records = BTreeMap::from([("token/control".to_owned(), br#""tok""#.to_vec())]);
+//! let backup = Backup::new("cluster-id", "prod", "0.1.0", 42, records);
+//! // The default work factor (2^18) takes a good fraction of a second: lowered for the example.
+//! let options = WriteOptions { passphrase: Some("hunter2"), gzip: true, scrypt_log_n: 10, ..WriteOptions::default() };
+//! let bytes = to_bytes(&backup, &options)?;
+//! assert_eq!(read_bytes(&bytes, Some("hunter2"))?, backup);
+//! assert!(read_bytes(&bytes, Some("hunter3")).is_err());
+//! # Ok::<(), traefikee_backup::BackupError>(())
+//! ```
 
 mod envelope;
 mod error;
