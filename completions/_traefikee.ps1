@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Manage the join tokens')
             [CompletionResult]::new('rm-node', 'rm-node', [CompletionResultType]::ParameterValue, 'Remove a node from the cluster by name or id')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration (through this control node''s socket)')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (through this control node''s socket)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -52,6 +53,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Name of the cluster')
             [CompletionResult]::new('--mtlscertsoutputdir', '--mtlscertsoutputdir', [CompletionResultType]::ParameterName, 'Where to write the one-time API credentials for `traefikeectl connect`')
             [CompletionResult]::new('--licensekey', '--licensekey', [CompletionResultType]::ParameterName, 'Accepted for compatibility with TraefikEE; traefikee needs no license')
+            [CompletionResult]::new('--archivepath', '--archivepath', [CompletionResultType]::ParameterName, 'Start the cluster from a backup archive: same cluster id, CA, tokens, credentials and configuration (--clustername is then the archive''s)')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Passphrase file of an encrypted --archivepath')
             [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -180,6 +183,19 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'traefikee;backup' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)')
+            [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
+            [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
+            [CompletionResult]::new('--gzip', '--gzip', [CompletionResultType]::ParameterName, 'Gzip the archive (inside the encryption, if any)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace the file if it exists')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'traefikee;version' {
             [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -198,6 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Manage the join tokens')
             [CompletionResult]::new('rm-node', 'rm-node', [CompletionResultType]::ParameterValue, 'Remove a node from the cluster by name or id')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration (through this control node''s socket)')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (through this control node''s socket)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -231,6 +248,9 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             break
         }
         'traefikee;help;deploy' {
+            break
+        }
+        'traefikee;help;backup' {
             break
         }
         'traefikee;help;version' {

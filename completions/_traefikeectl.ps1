@@ -37,6 +37,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration; data nodes apply it atomically')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show what is deployed')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the newest changes made to the cluster: who, when, what')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into the running cluster through Raft, in one step')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client''s and the cluster''s versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -259,6 +261,58 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'traefikeectl;backup' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--gzip', '--gzip', [CompletionResultType]::ParameterName, 'Gzip the archive (inside the encryption, if any)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace the file if it exists')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Print an archive''s manifest and verify every checksum (no cluster needed)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'traefikeectl;backup;inspect' {
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Passphrase file, for an encrypted archive')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'traefikeectl;backup;help' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Print an archive''s manifest and verify every checksum (no cluster needed)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'traefikeectl;backup;help;inspect' {
+            break
+        }
+        'traefikeectl;backup;help;help' {
+            break
+        }
+        'traefikeectl;restore' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The archive to restore')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Passphrase file, for an encrypted archive')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore an archive of another cluster (its configuration only)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run every check and say what would change, without changing anything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'traefikeectl;version' {
             [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
@@ -289,6 +343,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration; data nodes apply it atomically')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show what is deployed')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the newest changes made to the cluster: who, when, what')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into the running cluster through Raft, in one step')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client''s and the cluster''s versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -343,6 +399,16 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;help;audit' {
+            break
+        }
+        'traefikeectl;help;backup' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Print an archive''s manifest and verify every checksum (no cluster needed)')
+            break
+        }
+        'traefikeectl;help;backup;inspect' {
+            break
+        }
+        'traefikeectl;help;restore' {
             break
         }
         'traefikeectl;help;version' {

@@ -16,6 +16,9 @@ _traefikee() {
             ",$1")
                 cmd="traefikee"
                 ;;
+            traefikee,backup)
+                cmd="traefikee__subcmd__backup"
+                ;;
             traefikee,bootstrap)
                 cmd="traefikee__subcmd__bootstrap"
                 ;;
@@ -48,6 +51,9 @@ _traefikee() {
                 ;;
             traefikee,version)
                 cmd="traefikee__subcmd__version"
+                ;;
+            traefikee__subcmd__help,backup)
+                cmd="traefikee__subcmd__help__subcmd__backup"
                 ;;
             traefikee__subcmd__help,bootstrap)
                 cmd="traefikee__subcmd__help__subcmd__bootstrap"
@@ -104,7 +110,7 @@ _traefikee() {
 
     case "${cmd}" in
         traefikee)
-            opts="-h -V --log.level --help --version bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help"
+            opts="-h -V --log.level --help --version bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,8 +127,38 @@ _traefikee() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        traefikee__subcmd__backup)
+            opts="-h -V --file --passphrase-file --gzip --force --traefikeesocket --log.level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --traefikeesocket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log.level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         traefikee__subcmd__bootstrap)
-            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --controlnodes --timeout --clustername --mtlscertsoutputdir --licensekey --log.level --help --version"
+            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --controlnodes --timeout --clustername --mtlscertsoutputdir --licensekey --archivepath --passphrase-file --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +209,14 @@ _traefikee() {
                     return 0
                     ;;
                 --licensekey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --archivepath)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -248,8 +292,22 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__help)
-            opts="bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help"
+            opts="bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikee__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand tokens 'Manage the join tokens'
             cand rm-node 'Remove a node from the cluster by name or id'
             cand deploy 'Validate and deploy a configuration (through this control node''s socket)'
+            cand backup 'Write a backup of the cluster (through this control node''s socket)'
             cand version 'Print the version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -48,6 +49,8 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --clustername 'Name of the cluster'
             cand --mtlscertsoutputdir 'Where to write the one-time API credentials for `traefikeectl connect`'
             cand --licensekey 'Accepted for compatibility with TraefikEE; traefikee needs no license'
+            cand --archivepath 'Start the cluster from a backup archive: same cluster id, CA, tokens, credentials and configuration (--clustername is then the archive''s)'
+            cand --passphrase-file 'Passphrase file of an encrypted --archivepath'
             cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -163,6 +166,18 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'traefikee;backup'= {
+            cand --file 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)'
+            cand --passphrase-file 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)'
+            cand --traefikeesocket 'The node''s local API socket'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand --gzip 'Gzip the archive (inside the encryption, if any)'
+            cand --force 'Replace the file if it exists'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'traefikee;version'= {
             cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
             cand -h 'Print help'
@@ -180,6 +195,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand tokens 'Manage the join tokens'
             cand rm-node 'Remove a node from the cluster by name or id'
             cand deploy 'Validate and deploy a configuration (through this control node''s socket)'
+            cand backup 'Write a backup of the cluster (through this control node''s socket)'
             cand version 'Print the version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -203,6 +219,8 @@ set edit:completion:arg-completer[traefikee] = {|@words|
         &'traefikee;help;rm-node'= {
         }
         &'traefikee;help;deploy'= {
+        }
+        &'traefikee;help;backup'= {
         }
         &'traefikee;help;version'= {
         }

@@ -36,6 +36,7 @@ complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "status" -d 'Sho
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "tokens" -d 'Manage the join tokens'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "deploy" -d 'Validate and deploy a configuration (through this control node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "backup" -d 'Write a backup of the cluster (through this control node\'s socket)'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "version" -d 'Print the version'
 complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l listen -d 'Address the cluster port listens on' -r
@@ -50,6 +51,8 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l timeou
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l clustername -d 'Name of the cluster' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l mtlscertsoutputdir -d 'Where to write the one-time API credentials for `traefikeectl connect`' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l licensekey -d 'Accepted for compatibility with TraefikEE; traefikee needs no license' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l archivepath -d 'Start the cluster from a backup archive: same cluster id, CA, tokens, credentials and configuration (--clustername is then the archive\'s)' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l passphrase-file -d 'Passphrase file of an encrypted --archivepath' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -s V -l version -d 'Print version'
@@ -122,18 +125,27 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l dry-run -
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l wait -d 'Wait until every live data node runs the new version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -s V -l version -d 'Print version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l file -d 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l passphrase-file -d 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l traefikeesocket -d 'The node\'s local API socket' -r -F
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l gzip -d 'Gzip the archive (inside the encryption, if any)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l force -d 'Replace the file if it exists'
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -s h -l help -d 'Print help'
+complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand version" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand version" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand version" -s V -l version -d 'Print version'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "start-data-node" -d 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "env" -d 'Print the join tokens as shell exports'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "tokens" -d 'Manage the join tokens'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "deploy" -d 'Validate and deploy a configuration (through this control node\'s socket)'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "version" -d 'Print the version'
-complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "bootstrap" -d 'Create a cluster: CA, join tokens, API credentials and the first control node'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "start-control-node" -d 'Start a control node that joins a cluster (or rejoins from its state dir)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "start-data-node" -d 'Start a data node (a proxy): joins a cluster, or serves a file with --configfile'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "list-nodes" -d 'List the nodes of the cluster (through this node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "env" -d 'Print the join tokens as shell exports'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "status" -d 'Show the cluster\'s identity, leader and this node\'s Raft progress'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "tokens" -d 'Manage the join tokens'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "rm-node" -d 'Remove a node from the cluster by name or id'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "deploy" -d 'Validate and deploy a configuration (through this control node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "backup" -d 'Write a backup of the cluster (through this control node\'s socket)'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "version" -d 'Print the version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand help; and not __fish_seen_subcommand_from bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikee -n "__fish_traefikee_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'

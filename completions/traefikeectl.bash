@@ -19,6 +19,9 @@ _traefikeectl() {
             traefikeectl,audit)
                 cmd="traefikeectl__subcmd__audit"
                 ;;
+            traefikeectl,backup)
+                cmd="traefikeectl__subcmd__backup"
+                ;;
             traefikeectl,completion)
                 cmd="traefikeectl__subcmd__completion"
                 ;;
@@ -40,6 +43,9 @@ _traefikeectl() {
             traefikeectl,list-nodes)
                 cmd="traefikeectl__subcmd__list__subcmd__nodes"
                 ;;
+            traefikeectl,restore)
+                cmd="traefikeectl__subcmd__restore"
+                ;;
             traefikeectl,rm-node)
                 cmd="traefikeectl__subcmd__rm__subcmd__node"
                 ;;
@@ -51,6 +57,18 @@ _traefikeectl() {
                 ;;
             traefikeectl,version)
                 cmd="traefikeectl__subcmd__version"
+                ;;
+            traefikeectl__subcmd__backup,help)
+                cmd="traefikeectl__subcmd__backup__subcmd__help"
+                ;;
+            traefikeectl__subcmd__backup,inspect)
+                cmd="traefikeectl__subcmd__backup__subcmd__inspect"
+                ;;
+            traefikeectl__subcmd__backup__subcmd__help,help)
+                cmd="traefikeectl__subcmd__backup__subcmd__help__subcmd__help"
+                ;;
+            traefikeectl__subcmd__backup__subcmd__help,inspect)
+                cmd="traefikeectl__subcmd__backup__subcmd__help__subcmd__inspect"
                 ;;
             traefikeectl__subcmd__credentials,create)
                 cmd="traefikeectl__subcmd__credentials__subcmd__create"
@@ -91,6 +109,9 @@ _traefikeectl() {
             traefikeectl__subcmd__help,audit)
                 cmd="traefikeectl__subcmd__help__subcmd__audit"
                 ;;
+            traefikeectl__subcmd__help,backup)
+                cmd="traefikeectl__subcmd__help__subcmd__backup"
+                ;;
             traefikeectl__subcmd__help,completion)
                 cmd="traefikeectl__subcmd__help__subcmd__completion"
                 ;;
@@ -112,6 +133,9 @@ _traefikeectl() {
             traefikeectl__subcmd__help,list-nodes)
                 cmd="traefikeectl__subcmd__help__subcmd__list__subcmd__nodes"
                 ;;
+            traefikeectl__subcmd__help,restore)
+                cmd="traefikeectl__subcmd__help__subcmd__restore"
+                ;;
             traefikeectl__subcmd__help,rm-node)
                 cmd="traefikeectl__subcmd__help__subcmd__rm__subcmd__node"
                 ;;
@@ -123,6 +147,9 @@ _traefikeectl() {
                 ;;
             traefikeectl__subcmd__help,version)
                 cmd="traefikeectl__subcmd__help__subcmd__version"
+                ;;
+            traefikeectl__subcmd__help__subcmd__backup,inspect)
+                cmd="traefikeectl__subcmd__help__subcmd__backup__subcmd__inspect"
                 ;;
             traefikeectl__subcmd__help__subcmd__credentials,create)
                 cmd="traefikeectl__subcmd__help__subcmd__credentials__subcmd__create"
@@ -167,7 +194,7 @@ _traefikeectl() {
 
     case "${cmd}" in
         traefikeectl)
-            opts="-o -h -V --clustername --output --help --version connect list-nodes rm-node status tokens credentials deploy get audit version completion help"
+            opts="-o -h -V --clustername --output --help --version connect list-nodes rm-node status tokens credentials deploy get audit backup restore version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,6 +227,112 @@ _traefikeectl() {
             fi
             case "${prev}" in
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__backup)
+            opts="-o -h -V --file --passphrase-file --gzip --force --clustername --output --help --version inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__backup__subcmd__help)
+            opts="inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__backup__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__backup__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__backup__subcmd__inspect)
+            opts="-o -h -V --passphrase-file --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -601,7 +734,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__help)
-            opts="connect list-nodes rm-node status tokens credentials deploy get audit version completion help"
+            opts="connect list-nodes rm-node status tokens credentials deploy get audit backup restore version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,6 +750,34 @@ _traefikeectl() {
         traefikeectl__subcmd__help__subcmd__audit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__help__subcmd__backup)
+            opts="inspect"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__help__subcmd__backup__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -782,6 +943,20 @@ _traefikeectl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        traefikeectl__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         traefikeectl__subcmd__help__subcmd__rm__subcmd__node)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -873,6 +1048,40 @@ _traefikeectl() {
                 return 0
             fi
             case "${prev}" in
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__restore)
+            opts="-o -h -V --file --passphrase-file --force --dry-run --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --clustername)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

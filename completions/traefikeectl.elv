@@ -34,6 +34,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand deploy 'Validate and deploy a configuration; data nodes apply it atomically'
             cand get 'Show what is deployed'
             cand audit 'Show the newest changes made to the cluster: who, when, what'
+            cand backup 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)'
+            cand restore 'Restore a backup into the running cluster through Raft, in one step'
             cand version 'Print the client''s and the cluster''s versions'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -228,6 +230,52 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'traefikeectl;backup'= {
+            cand --file 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)'
+            cand --passphrase-file 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --gzip 'Gzip the archive (inside the encryption, if any)'
+            cand --force 'Replace the file if it exists'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand inspect 'Print an archive''s manifest and verify every checksum (no cluster needed)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;backup;inspect'= {
+            cand --passphrase-file 'Passphrase file, for an encrypted archive'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;backup;help'= {
+            cand inspect 'Print an archive''s manifest and verify every checksum (no cluster needed)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'traefikeectl;backup;help;inspect'= {
+        }
+        &'traefikeectl;backup;help;help'= {
+        }
+        &'traefikeectl;restore'= {
+            cand --file 'The archive to restore'
+            cand --passphrase-file 'Passphrase file, for an encrypted archive'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --force 'Restore an archive of another cluster (its configuration only)'
+            cand --dry-run 'Run every check and say what would change, without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'traefikeectl;version'= {
             cand --clustername 'Cluster profile to use (default: the last one connected)'
             cand -o 'Output format of read commands'
@@ -256,6 +304,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand deploy 'Validate and deploy a configuration; data nodes apply it atomically'
             cand get 'Show what is deployed'
             cand audit 'Show the newest changes made to the cluster: who, when, what'
+            cand backup 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)'
+            cand restore 'Restore a backup into the running cluster through Raft, in one step'
             cand version 'Print the client''s and the cluster''s versions'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -295,6 +345,13 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;help;get;config'= {
         }
         &'traefikeectl;help;audit'= {
+        }
+        &'traefikeectl;help;backup'= {
+            cand inspect 'Print an archive''s manifest and verify every checksum (no cluster needed)'
+        }
+        &'traefikeectl;help;backup;inspect'= {
+        }
+        &'traefikeectl;help;restore'= {
         }
         &'traefikeectl;help;version'= {
         }

@@ -42,7 +42,16 @@ pub trait ControlPlane: Send + Sync + 'static {
     /// Validates and (unless a dry run) commits a configuration.
     async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError>;
     async fn config(&self) -> Result<DeployedConfig, ApiError>;
+    /// A backup archive (plain tar, see `traefikee-backup`) of the replicated state at one
+    /// committed index.
+    async fn backup(&self, caller: &Caller) -> Result<Vec<u8>, ApiError>;
+    /// Checks a plain backup archive and, unless a dry run, restores it through Raft.
+    async fn restore(&self, caller: &Caller, archive: Vec<u8>, query: RestoreQuery) -> Result<RestoreResult, ApiError>;
 }
+
+/// The largest request body: a backup archive or a configuration of tens of thousands of
+/// routers and certificates.
+pub const MAX_BODY_BYTES: usize = 256 << 20;
 
 /// The version of this build, reported by `version` commands and the cluster info.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{middleware, Json, Router};
@@ -27,6 +27,9 @@ pub fn router(cp: Arc<dyn ControlPlane>) -> Router {
         .route("/credentials/exchange", post(exchange))
         .route("/audit", get(audit))
         .route("/config", get(config).post(deploy))
+        .route("/backup", get(backup))
+        .route("/restore", post(restore))
+        .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(cp.clone(), authenticate))
         .route("/openapi.json", get(openapi))
         .with_state(cp);
@@ -184,6 +187,34 @@ async fn deploy(
     responses((status = 200, body = DeployedConfig), (status = "4XX", body = crate::ErrorBody)))]
 async fn config(State(cp): Cp, _: Operator) -> Result<Json<DeployedConfig>, ApiError> {
     cp.config().await.map(Json)
+}
+
+/// A backup of the cluster: a tar archive (see `traefikee backup` for the format) of the
+/// replicated configuration and secrets, taken at one committed Raft index. It holds the CA
+/// key: treat it as a secret.
+#[utoipa::path(get, path = "/api/v1/backup", tag = "backup",
+    responses((status = 200, content_type = "application/x-tar", description = "the archive"),
+        (status = "4XX", body = crate::ErrorBody)))]
+async fn backup(State(cp): Cp, Operator(caller): Operator) -> Result<Response, ApiError> {
+    let archive = cp.backup(&caller).await?;
+    Ok(([("content-type", "application/x-tar")], archive).into_response())
+}
+
+/// Restores a backup archive (plain tar; decrypt it on the client): the configuration, and
+/// from an archive of this cluster also the join tokens and credential state, in one Raft
+/// entry. Membership and node identities are untouched. Every check runs before anything
+/// changes.
+#[utoipa::path(post, path = "/api/v1/restore", tag = "backup", params(RestoreQuery),
+    request_body(content = Vec<u8>, content_type = "application/x-tar", description = "the archive"),
+    responses((status = 200, body = RestoreResult), (status = "4XX", body = crate::ErrorBody)))]
+async fn restore(
+    State(cp): Cp,
+    Operator(caller): Operator,
+    Params(query): Params<RestoreQuery>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<RestoreResult>, ApiError> {
+    let body = body.map_err(|r| ApiError::invalid(format!("the archive could not be received: {}", r.body_text())))?;
+    cp.restore(&caller, body.to_vec(), query).await.map(Json)
 }
 
 /// This document.

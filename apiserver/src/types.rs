@@ -307,3 +307,43 @@ pub struct DeployedConfig {
     #[schema(value_type = Object)]
     pub document: serde_json::Value,
 }
+
+/// `POST /api/v1/restore` query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreQuery {
+    /// Restore an archive taken from another cluster (its configuration only).
+    #[serde(default)]
+    pub force: bool,
+    /// Run every check and report what would change, without changing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Where a restored archive came from, as its manifest says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BackupOrigin {
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub created_at: String,
+    pub raft_index: u64,
+    pub tool_version: String,
+}
+
+/// What a restore changed (or, for a dry run, would change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RestoreResult {
+    pub from: BackupOrigin,
+    pub dry_run: bool,
+    /// The configuration version the restored configuration runs as; none for a dry run or
+    /// an archive without a configuration.
+    pub version: Option<u64>,
+    /// The restored configuration's summary, if the archive holds one.
+    pub config: Option<String>,
+    /// Whether the join tokens were restored (only from an archive of this cluster).
+    pub tokens: bool,
+    /// Operator and one-time credential records restored or merged.
+    pub credentials: usize,
+    /// Certificate revocations restored (revocations are only ever added).
+    pub revocations: usize,
+}

@@ -178,6 +178,14 @@ impl<'a> Reader<'a> {
         if offset == 0 && !magic_ok && !checksum_ok {
             return Err(BackupError::NotATar("no tar header at the start of the file".to_owned()));
         }
+        if !checksum_ok && offset == 0 && magic_ok && checksum_value(block) == Some(sum) {
+            // A sound header, spelled as another tar writer spells it (GNU tar writes six
+            // digits, a NUL and a space): someone else's archive, not a damaged one of ours.
+            let name = block.iter().take(100).take_while(|&&b| b != 0).map(|&b| char::from(b)).collect::<String>();
+            return Err(BackupError::NotABackup(format!(
+                "a tar archive written by another program (its first entry is `{name}`, not manifest.json)"
+            )));
+        }
         if !checksum_ok {
             return Err(BackupError::Damaged(format!(
                 "the tar header at offset {offset}{} fails its checksum",
@@ -269,6 +277,14 @@ fn describe(entry_type: EntryType) -> String {
         _ => return format!("of tar type {:?}", char::from(entry_type.as_byte())),
     }
     .to_owned()
+}
+
+/// The value of a header's checksum field however it is spelled (octal digits, padded with
+/// spaces or NULs), if it is a number at all.
+fn checksum_value(block: &[u8; BLOCK]) -> Option<u32> {
+    let field = block.get(CKSUM)?;
+    let text = std::str::from_utf8(field).ok()?.trim_matches(|c| c == '\0' || c == ' ');
+    u32::from_str_radix(text, 8).ok()
 }
 
 #[cfg(test)]

@@ -51,6 +51,10 @@ pub enum Command {
     Get(GetCommand),
     /// Show the newest changes made to the cluster: who, when, what.
     Audit(AuditArgs),
+    /// Write a backup of the cluster (configuration, certificates, CA, tokens, credentials).
+    Backup(BackupCommandArgs),
+    /// Restore a backup into the running cluster through Raft, in one step.
+    Restore(crate::commands::backup::RestoreArgs),
     /// Print the client's and the cluster's versions.
     Version,
     /// Print a shell completion script.
@@ -127,6 +131,22 @@ pub struct CreateCredentialArgs {
 pub struct RevokeArgs {
     /// Operator name, certificate serial or enrollment id.
     pub credential: String,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BackupCommandArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+
+    #[command(flatten)]
+    pub backup: crate::commands::backup::BackupArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Print an archive's manifest and verify every checksum (no cluster needed).
+    Inspect(crate::commands::backup::InspectArgs),
 }
 
 #[derive(Debug, Args)]

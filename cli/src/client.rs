@@ -114,14 +114,36 @@ impl ApiClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<(T, String), Failure> {
+        let body = match body {
+            Some(b) => Some((
+                serde_json::to_vec(b).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?,
+                "application/json",
+            )),
+            None => None,
+        };
+        let (bytes, addr) = self.send_raw(method, path, body).await?;
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| Failure::new(ErrorCode::Internal, format!("unexpected answer from the cluster: {e}")))?;
+        Ok((value, addr))
+    }
+
+    /// As [`ApiClient::send`] with a body of any content type (a backup archive), returning
+    /// the successful answer's bytes as they came.
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(Vec<u8>, &str)>,
+    ) -> Result<(bytes::Bytes, String), Failure> {
+        let body = body.map(|(b, ct)| (bytes::Bytes::from(b), ct.to_owned()));
         let mut tried = Vec::new();
         for addr in &self.addresses {
             let mut req = self.http.request(method.clone(), format!("https://{addr}{path}"));
-            if let Some(b) = body {
-                req = req.json(b);
+            if let Some((b, ct)) = &body {
+                req = req.header("content-type", ct.as_str()).body(b.clone());
             }
             match req.send().await {
-                Ok(resp) => return decode(resp).await.map(|v| (v, addr.clone())),
+                Ok(resp) => return read_answer(resp).await.map(|v| (v, addr.clone())),
                 Err(e) => match classify(e) {
                     Miss::Unreachable(why) => tried.push(format!("{addr} ({why})")),
                     Miss::Tls(why) => {
@@ -144,13 +166,13 @@ impl ApiClient {
     }
 }
 
-async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, Failure> {
+/// The body of a successful answer, or the API's error.
+async fn read_answer(resp: reqwest::Response) -> Result<bytes::Bytes, Failure> {
     let status = resp.status();
     let bytes =
         resp.bytes().await.map_err(|e| Failure::new(ErrorCode::Unavailable, format!("reading the answer: {e}")))?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes)
-            .map_err(|e| Failure::new(ErrorCode::Internal, format!("unexpected answer from the cluster: {e}")));
+        return Ok(bytes);
     }
     match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(body) => Err(body.error.into()),

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, CredentialsCommand, GetCommand, TokensCommand};
+use args::{BackupCommand, BackupCommandArgs, Cli, Command, CredentialsCommand, GetCommand, TokensCommand};
 use commands::Session;
 use failure::{Failure, Outcome};
 
@@ -47,6 +47,11 @@ async fn run(cli: Cli) -> Outcome {
             commands::credentials::revoke(&session()?, &args.credential).await
         }
         Command::Audit(args) => commands::audit::run(&session()?, args.limit).await,
+        Command::Backup(BackupCommandArgs { command: Some(BackupCommand::Inspect(args)), .. }) => {
+            commands::backup::inspect(cli.output, &args)
+        }
+        Command::Backup(args) => commands::backup::backup(&session()?, &args.backup).await,
+        Command::Restore(args) => commands::backup::restore(&session()?, &args).await,
         Command::Deploy(args) => commands::config::deploy(&session()?, &args).await,
         Command::Get(GetCommand::Config) => commands::config::get(&session()?).await,
         Command::Version => commands::version::run(name, cli.output).await,

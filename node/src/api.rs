@@ -208,6 +208,33 @@ impl ControlPlane for Api {
         })
     }
 
+    async fn backup(&self, caller: &Caller) -> Result<Vec<u8>, ApiError> {
+        let c = self.0.clone();
+        let archive = tokio::task::spawn_blocking(move || crate::backup::export(&c)).await.map_err(internal)??;
+        tracing::info!(actor = %caller.actor(), bytes = archive.len(), "backup taken");
+        Ok(archive)
+    }
+
+    async fn restore(&self, caller: &Caller, archive: Vec<u8>, query: RestoreQuery) -> Result<RestoreResult, ApiError> {
+        let current = self.0.cluster_record()?;
+        let (restore, mut result) = tokio::task::spawn_blocking(move || {
+            let backup = crate::backup::read_archive(&archive)?;
+            crate::backup::plan(&backup, &current, query.force)
+        })
+        .await
+        .map_err(internal)??;
+        if query.dry_run {
+            result.dry_run = true;
+            return Ok(result);
+        }
+        let restores_config = restore.config.is_some();
+        self.0.write(Request::new(caller.actor(), Command::Restore(Box::new(restore)))).await?;
+        if restores_config {
+            result.version = Some(self.0.db.read(|v| v.config_version())?);
+        }
+        Ok(result)
+    }
+
     async fn audit(&self, limit: usize) -> Result<AuditLog, ApiError> {
         let records = self.0.db.read(|v| v.audit(limit))?;
         Ok(AuditLog {

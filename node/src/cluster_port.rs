@@ -149,6 +149,15 @@ async fn config_feed(
     let wait = Duration::from_millis(q.wait_ms.unwrap_or(20_000).min(60_000));
     let deadline = tokio::time::Instant::now() + wait;
     let mut applied = c.db.applied();
+    if c.db.read(|v| v.config_version())? < q.after && c.raft.ensure_linearizable().await.is_ok() {
+        // The data node runs a version this cluster, read at its leader, does not have: it
+        // comes from another history (the cluster was bootstrapped from an older backup).
+        // The cluster's configuration is the one to serve.
+        if let Some(rec) = c.db.read(|v| v.config())?.filter(|rec| rec.version < q.after) {
+            tracing::warn!(node = %peer.identity.id, runs = q.after, sends = rec.version, "a data node runs a version this cluster never had");
+            return Ok(Json(ConfigUpdate { version: rec.version, document: rec.document }).into_response());
+        }
+    }
     loop {
         if c.db.read(|v| v.config_version())? > q.after {
             if let Some(rec) = c.db.read(|v| v.config())? {

@@ -36,20 +36,32 @@ impl LocalClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<T, ApiError> {
+        let bytes = match body {
+            Some(b) => serde_json::to_vec(b).map_err(|e| ApiError::internal(e.to_string()))?,
+            None => Vec::new(),
+        };
+        let body = self.call_raw(method, path, bytes, "application/json").await?;
+        serde_json::from_slice(&body).map_err(|e| ApiError::internal(format!("unexpected answer: {e}")))
+    }
+
+    /// A request with a body of any type; the successful answer's bytes as they came.
+    pub async fn call_raw(
+        &self,
+        method: http::Method,
+        path: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<Bytes, ApiError> {
         let stream = tokio::net::UnixStream::connect(&self.socket).await.map_err(|e| self.connect_error(e))?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| ApiError::unavailable(format!("talking to {}: {e}", self.socket.display())))?;
         tokio::spawn(conn);
-        let bytes = match body {
-            Some(b) => serde_json::to_vec(b).map_err(|e| ApiError::internal(e.to_string()))?,
-            None => Vec::new(),
-        };
         let req = http::Request::builder()
             .method(method)
             .uri(path)
             .header("host", "localhost")
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(Full::new(Bytes::from(bytes)))
             .map_err(|e| ApiError::internal(e.to_string()))?;
         let resp = sender
@@ -64,7 +76,7 @@ impl LocalClient {
             .map_err(|e| ApiError::unavailable(format!("reading the answer: {e}")))?
             .to_bytes();
         if status.is_success() {
-            return serde_json::from_slice(&body).map_err(|e| ApiError::internal(format!("unexpected answer: {e}")));
+            return Ok(body);
         }
         match serde_json::from_slice::<ErrorBody>(&body) {
             Ok(b) => Err(b.error),

@@ -1,6 +1,7 @@
 //! One module per `traefikeectl` command, and the session they share.
 
 pub mod audit;
+pub mod backup;
 pub mod completion;
 pub mod config;
 pub mod connect;

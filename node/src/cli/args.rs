@@ -47,6 +47,8 @@ pub enum Command {
     RmNode(RmNodeArgs),
     /// Validate and deploy a configuration (through this control node's socket).
     Deploy(DeployCmdArgs),
+    /// Write a backup of the cluster (through this control node's socket).
+    Backup(BackupCmdArgs),
     /// Print the version.
     Version,
 }
@@ -114,8 +116,17 @@ pub struct BootstrapArgs {
     pub mtlscertsoutputdir: PathBuf,
 
     /// Accepted for compatibility with TraefikEE; traefikee needs no license.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "archivepath")]
     pub licensekey: Option<String>,
+
+    /// Start the cluster from a backup archive: same cluster id, CA, tokens, credentials and
+    /// configuration (--clustername is then the archive's).
+    #[arg(long, value_name = "PATH")]
+    pub archivepath: Option<PathBuf>,
+
+    /// Passphrase file of an encrypted --archivepath.
+    #[arg(long, value_name = "FILE", requires = "archivepath")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +221,15 @@ pub enum TokensCommand {
 pub struct DeployCmdArgs {
     #[command(flatten)]
     pub deploy: traefikee_cli::deploy::DeployArgs,
+
+    #[command(flatten)]
+    pub socket: SocketArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupCmdArgs {
+    #[command(flatten)]
+    pub backup: traefikee_cli::commands::backup::BackupArgs,
 
     #[command(flatten)]
     pub socket: SocketArgs,

@@ -51,6 +51,7 @@ async fn run(command: Command) -> Outcome {
         Command::Tokens(args::TokensCommand::Rotate(args)) => commands::local::rotate_tokens(args).await,
         Command::RmNode(args) => commands::local::rm_node(args).await,
         Command::Deploy(args) => commands::local::deploy(args).await,
+        Command::Backup(args) => commands::local::backup(args).await,
         Command::Version => {
             println!("traefikee {}", traefikee_apiserver::VERSION);
             Ok(())

@@ -62,8 +62,32 @@ pub async fn run(args: BootstrapArgs) -> Outcome {
     }
 }
 
+/// What a cluster bootstrapped from a backup starts with.
+struct Restored {
+    cluster: ClusterRecord,
+    restore: state::Restore,
+    file: String,
+}
+
+fn load_archive(path: &Path, passphrase_file: Option<&Path>) -> Result<Restored, Failure> {
+    use traefikee_cli::commands::backup::{read_archive, read_passphrase};
+    let passphrase = read_passphrase(passphrase_file)?;
+    let backup = read_archive(path, passphrase.as_deref())?;
+    let refused = |e: traefikee_apiserver::ApiError| {
+        Failure::refused(format!("{}: {}", path.display(), e.message)).hint("no cluster was created")
+    };
+    let cluster = crate::backup::archived_cluster(&backup).map_err(refused)?;
+    let (restore, _) = crate::backup::plan(&backup, &cluster, false).map_err(refused)?;
+    Ok(Restored { cluster, restore, file: path.display().to_string() })
+}
+
 async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outcome {
-    let cluster_id = new_cluster_id();
+    let mut restored = match &args.archivepath {
+        Some(path) => Some(load_archive(path, args.passphrase_file.as_deref())?),
+        None => None,
+    };
+    let cluster_id = restored.as_ref().map(|r| r.cluster.id.clone()).unwrap_or_else(new_cluster_id);
+    let cluster_name = restored.as_ref().map(|r| r.cluster.name.clone()).unwrap_or_else(|| args.clustername.clone());
     let name = args.net.name.clone().unwrap_or_else(default_name);
     let node_id: u64 = loop {
         let id = rand::random();
@@ -71,7 +95,10 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
             break id;
         }
     };
-    let ca = CaBundle::generate(&args.clustername, &cluster_id).map_err(|e| internal("creating the CA")(&e))?;
+    let ca = match &restored {
+        Some(r) => r.cluster.ca.clone(),
+        None => CaBundle::generate(&cluster_name, &cluster_id).map_err(|e| internal("creating the CA")(&e))?,
+    };
     let key = new_key_and_csr(&name).map_err(|e| internal("creating the node key")(&e))?;
     let ips: Vec<_> =
         [advertise_ip(&bound.advertise), advertise_ip(&bound.api_advertise)].into_iter().flatten().collect();
@@ -83,7 +110,10 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
             Validity::NODE,
         )
         .map_err(|e| internal("issuing the node certificate")(&e))?;
-    let (control, data) = new_tokens(&ca).map_err(|e| internal("creating the join tokens")(&e))?;
+    let (control, data) = match restored.as_mut().and_then(|r| r.restore.tokens.take()) {
+        Some(tokens) => tokens,
+        None => new_tokens(&ca).map_err(|e| internal("creating the join tokens")(&e))?,
+    };
     let enrollment_id = hex::encode(rand::random::<[u8; 8]>());
     let (enrollment_cert, enrollment_key) = ca
         .issue_with_new_key(&Identity::new(&cluster_id, Role::Enrollment, &enrollment_id), Validity::OPERATOR)
@@ -94,7 +124,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
         name: name.clone(),
         kind: NodeKind::Controller,
         cluster_id: cluster_id.clone(),
-        cluster_name: args.clustername.clone(),
+        cluster_name: cluster_name.clone(),
         ca_pem: ca.cert_pem.clone(),
         cert_pem: cert.cert_pem.clone(),
         key_pem: key.key_pem.clone(),
@@ -128,8 +158,8 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
     let init = Command::InitCluster(Box::new(InitCluster {
         cluster: ClusterRecord {
             id: cluster_id.clone(),
-            name: args.clustername.clone(),
-            created_at: now,
+            name: cluster_name.clone(),
+            created_at: restored.as_ref().map(|r| r.cluster.created_at).unwrap_or(now),
             ca: ca.clone(),
             bootstrap: plan,
         },
@@ -156,12 +186,24 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
         },
     }));
     controller.write(Request::new(format!("bootstrap {name}"), init)).await?;
+    if let Some(mut r) = restored {
+        r.restore.keep_version = true;
+        controller
+            .write(Request::new(format!("bootstrap {name} from {}", r.file), Command::Restore(Box::new(r.restore))))
+            .await?;
+    }
     write_credentials(&args.mtlscertsoutputdir, &ca.cert_pem, &enrollment_cert.cert_pem, &enrollment_key)?;
 
     let socket_path = bound.socket_path.clone();
     let advertise = bound.advertise.clone();
     serve(&controller, bound)?;
-    eprintln!("Cluster {} ({cluster_id}) created; {name} is its bootstrap node.", args.clustername);
+    match &args.archivepath {
+        Some(path) => eprintln!(
+            "Cluster {cluster_name} ({cluster_id}) restored from {}; {name} is its bootstrap node.",
+            path.display()
+        ),
+        None => eprintln!("Cluster {cluster_name} ({cluster_id}) created; {name} is its bootstrap node."),
+    }
     eprintln!("API credentials for `traefikeectl connect` written to {}", args.mtlscertsoutputdir.display());
     eprintln!("Join tokens: `traefikee env --traefikeesocket={}`", socket_path.display());
 

@@ -3,7 +3,7 @@
 use traefikee_apiserver::types::{ClusterInfo, NodeList, RemovedNode, Tokens};
 use traefikee_cli::output;
 
-use crate::cli::args::{DeployCmdArgs, ListNodesArgs, RmNodeArgs, SocketArgs, StatusArgs};
+use crate::cli::args::{BackupCmdArgs, DeployCmdArgs, ListNodesArgs, RmNodeArgs, SocketArgs, StatusArgs};
 use crate::cli::Outcome;
 use crate::local_client::LocalClient;
 
@@ -59,6 +59,14 @@ pub async fn deploy(args: DeployCmdArgs) -> Outcome {
         .await?;
     }
     Ok(())
+}
+
+pub async fn backup(args: BackupCmdArgs) -> Outcome {
+    let client = LocalClient::new(&args.socket.traefikeesocket);
+    let fetch = async {
+        client.call_raw(http::Method::GET, "/api/v1/backup", Vec::new(), "application/json").await.map_err(Into::into)
+    };
+    traefikee_cli::commands::backup::take_backup(&args.backup, "the cluster", None, fetch).await
 }
 
 /// Percent-encodes a path segment (node names are host names, but be safe).

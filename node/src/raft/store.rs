@@ -111,6 +111,24 @@ impl Db {
         f(&view)
     }
 
+    /// The records whose key `keep` accepts, with the index of the last applied entry they
+    /// reflect: one read transaction, so one committed state.
+    pub fn export(
+        &self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<(u64, std::collections::BTreeMap<String, Vec<u8>>), StateError> {
+        let txn = self.env.read_txn()?;
+        let index = get_meta::<LogId>(self.meta, &txn, LAST_APPLIED)?.map(|l| l.index).unwrap_or(0);
+        let mut records = std::collections::BTreeMap::new();
+        for item in self.sm.iter(&txn)? {
+            let (key, value) = item?;
+            if keep(key) {
+                records.insert(key.to_owned(), value.to_vec());
+            }
+        }
+        Ok((index, records))
+    }
+
     /// Index of the last applied entry; changes are announced here.
     pub fn applied(&self) -> watch::Receiver<u64> {
         self.applied.subscribe()

@@ -148,6 +148,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             put(db, txn, keys::CONFIG_VERSION, &version)?;
             done("config.deploy", format!("version {version}: {summary}"))
         }
+        Command::Restore(restore) => self::restore(db, txn, req, restore),
         Command::FinishBootstrap => {
             let Some(mut cluster) = view(db, txn).cluster()? else {
                 return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
@@ -215,6 +216,69 @@ fn revoke(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, serials: &[String]) -> R
         }
     }
     done("credentials.revoke", format!("revoked {}", names.join(", ")))
+}
+
+fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> Result<Applied, StateError> {
+    let v = view(db, txn);
+    if v.cluster()?.is_none() {
+        return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
+    }
+    let mut done_parts = Vec::new();
+    if let Some(config) = &r.config {
+        let version = if r.keep_version { config.version } else { v.config()?.map(|c| c.version).unwrap_or(0) + 1 };
+        let record = super::ConfigRecord {
+            version,
+            document: config.document.clone(),
+            deployed_at: req.at,
+            deployed_by: req.actor.clone(),
+            summary: config.summary.clone(),
+        };
+        put(db, txn, keys::CONFIG, &record)?;
+        put(db, txn, keys::CONFIG_VERSION, &version)?;
+        done_parts.push(format!("configuration as version {version} ({})", config.summary));
+    }
+    if let Some((control, data)) = &r.tokens {
+        put(db, txn, &keys::token(TokenRole::Control), control)?;
+        put(db, txn, &keys::token(TokenRole::Data), data)?;
+        done_parts.push("join tokens".into());
+    }
+    let v = view(db, txn);
+    let mut enrollments = Vec::new();
+    for e in &r.enrollments {
+        let mut merged = e.clone();
+        if let Some(now) = v.enrollment(&e.id)? {
+            merged.consumed = now.consumed.or(merged.consumed);
+            merged.revoked = now.revoked.or(merged.revoked);
+        }
+        enrollments.push(merged);
+    }
+    let mut credentials = Vec::new();
+    for c in &r.credentials {
+        let mut merged = c.clone();
+        if let Some(now) = v.credentials()?.into_iter().find(|x| x.serial == c.serial) {
+            merged.revoked = now.revoked.or(merged.revoked);
+        }
+        credentials.push(merged);
+    }
+    for e in &enrollments {
+        put(db, txn, &keys::enrollment(&e.id), e)?;
+    }
+    for c in &credentials {
+        put(db, txn, &keys::credential(&c.serial), c)?;
+    }
+    for (serial, at) in &r.revoked {
+        if db.get(txn, &keys::revoked(serial))?.is_none() {
+            put(db, txn, &keys::revoked(serial), at)?;
+        }
+    }
+    if !credentials.is_empty() || !enrollments.is_empty() {
+        done_parts.push(format!("{} credential records", credentials.len() + enrollments.len()));
+    }
+    if !r.revoked.is_empty() {
+        done_parts.push(format!("{} revocations", r.revoked.len()));
+    }
+    let what = if done_parts.is_empty() { "nothing".to_owned() } else { done_parts.join(", ") };
+    done("backup.restore", format!("restored {what} from the {}", r.source))
 }
 
 fn audit(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, action: &str, detail: String) -> Result<(), StateError> {

@@ -199,6 +199,36 @@ pub enum Command {
         document: String,
         summary: String,
     },
+    /// A backup restored in one step, checked by the controller that proposed it.
+    Restore(Box<Restore>),
+}
+
+/// What a restore brings back. The configuration replaces the running one (as a new
+/// version, so proxies apply it like a deploy); the join tokens replace the current ones;
+/// credential records are merged so that nothing revoked or consumed since the backup comes
+/// back to life, and revocations are only ever added. Node records are never touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    /// "backup of <name> (<id>) taken <time> at index <n>", for the audit trail.
+    pub source: String,
+    pub config: Option<RestoredConfig>,
+    /// Keep the archive's configuration version (a cluster bootstrapped from the archive)
+    /// rather than deploy it as the next version.
+    #[serde(default)]
+    pub keep_version: bool,
+    pub tokens: Option<(TokenRecord, TokenRecord)>,
+    pub enrollments: Vec<EnrollmentRecord>,
+    pub credentials: Vec<CredentialRecord>,
+    /// Revoked serials and when they were revoked.
+    pub revoked: Vec<(String, UnixMillis)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoredConfig {
+    pub document: String,
+    pub summary: String,
+    /// Its version in the archive.
+    pub version: u64,
 }
 
 /// Everything a new cluster starts with.
