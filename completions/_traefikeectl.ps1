@@ -39,6 +39,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the newest changes made to the cluster: who, when, what')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into the running cluster through Raft, in one step')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Start a cluster on this machine (`--local`), wait until it is healthy, and connect')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Stop a cluster started by `install --local` and remove its state')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client''s and the cluster''s versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -313,6 +315,33 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'traefikeectl;install' {
+            [CompletionResult]::new('--controlnodes', '--controlnodes', [CompletionResultType]::ParameterName, 'Number of control nodes (odd numbers tolerate failures best)')
+            [CompletionResult]::new('--datanodes', '--datanodes', [CompletionResultType]::ParameterName, 'Number of data nodes (proxies)')
+            [CompletionResult]::new('--traefikee-bin', '--traefikee-bin', [CompletionResultType]::ParameterName, 'The traefikee binary (default: beside traefikeectl, then $PATH)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Start the cluster on this machine: one loopback address per node')
+            [CompletionResult]::new('--dashboard', '--dashboard', [CompletionResultType]::ParameterName, 'Serve the dashboard (not implemented yet: refused)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an installation of the same name')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'traefikeectl;uninstall' {
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Stop the local cluster and remove its state, logs and profile')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'traefikeectl;version' {
             [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
@@ -345,6 +374,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the newest changes made to the cluster: who, when, what')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into the running cluster through Raft, in one step')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Start a cluster on this machine (`--local`), wait until it is healthy, and connect')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Stop a cluster started by `install --local` and remove its state')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client''s and the cluster''s versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -409,6 +440,12 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;help;restore' {
+            break
+        }
+        'traefikeectl;help;install' {
+            break
+        }
+        'traefikeectl;help;uninstall' {
             break
         }
         'traefikeectl;help;version' {

@@ -40,6 +40,9 @@ _traefikeectl() {
             traefikeectl,help)
                 cmd="traefikeectl__subcmd__help"
                 ;;
+            traefikeectl,install)
+                cmd="traefikeectl__subcmd__install"
+                ;;
             traefikeectl,list-nodes)
                 cmd="traefikeectl__subcmd__list__subcmd__nodes"
                 ;;
@@ -54,6 +57,9 @@ _traefikeectl() {
                 ;;
             traefikeectl,tokens)
                 cmd="traefikeectl__subcmd__tokens"
+                ;;
+            traefikeectl,uninstall)
+                cmd="traefikeectl__subcmd__uninstall"
                 ;;
             traefikeectl,version)
                 cmd="traefikeectl__subcmd__version"
@@ -130,6 +136,9 @@ _traefikeectl() {
             traefikeectl__subcmd__help,help)
                 cmd="traefikeectl__subcmd__help__subcmd__help"
                 ;;
+            traefikeectl__subcmd__help,install)
+                cmd="traefikeectl__subcmd__help__subcmd__install"
+                ;;
             traefikeectl__subcmd__help,list-nodes)
                 cmd="traefikeectl__subcmd__help__subcmd__list__subcmd__nodes"
                 ;;
@@ -144,6 +153,9 @@ _traefikeectl() {
                 ;;
             traefikeectl__subcmd__help,tokens)
                 cmd="traefikeectl__subcmd__help__subcmd__tokens"
+                ;;
+            traefikeectl__subcmd__help,uninstall)
+                cmd="traefikeectl__subcmd__help__subcmd__uninstall"
                 ;;
             traefikeectl__subcmd__help,version)
                 cmd="traefikeectl__subcmd__help__subcmd__version"
@@ -194,7 +206,7 @@ _traefikeectl() {
 
     case "${cmd}" in
         traefikeectl)
-            opts="-o -h -V --clustername --output --help --version connect list-nodes rm-node status tokens credentials deploy get audit backup restore version completion help"
+            opts="-o -h -V --clustername --output --help --version connect list-nodes rm-node status tokens credentials deploy get audit backup restore install uninstall version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,7 +746,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__help)
-            opts="connect list-nodes rm-node status tokens credentials deploy get audit backup restore version completion help"
+            opts="connect list-nodes rm-node status tokens credentials deploy get audit backup restore install uninstall version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -929,6 +941,20 @@ _traefikeectl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        traefikeectl__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         traefikeectl__subcmd__help__subcmd__list__subcmd__nodes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1027,6 +1053,20 @@ _traefikeectl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        traefikeectl__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         traefikeectl__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1034,6 +1074,44 @@ _traefikeectl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__install)
+            opts="-o -h -V --local --controlnodes --datanodes --dashboard --force --traefikee-bin --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --controlnodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datanodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --traefikee-bin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1264,6 +1342,32 @@ _traefikeectl() {
         traefikeectl__subcmd__tokens__subcmd__show)
             opts="-o -h -V --clustername --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__uninstall)
+            opts="-o -h -V --local --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -36,6 +36,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand audit 'Show the newest changes made to the cluster: who, when, what'
             cand backup 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)'
             cand restore 'Restore a backup into the running cluster through Raft, in one step'
+            cand install 'Start a cluster on this machine (`--local`), wait until it is healthy, and connect'
+            cand uninstall 'Stop a cluster started by `install --local` and remove its state'
             cand version 'Print the client''s and the cluster''s versions'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -276,6 +278,31 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'traefikeectl;install'= {
+            cand --controlnodes 'Number of control nodes (odd numbers tolerate failures best)'
+            cand --datanodes 'Number of data nodes (proxies)'
+            cand --traefikee-bin 'The traefikee binary (default: beside traefikeectl, then $PATH)'
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --local 'Start the cluster on this machine: one loopback address per node'
+            cand --dashboard 'Serve the dashboard (not implemented yet: refused)'
+            cand --force 'Replace an installation of the same name'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'traefikeectl;uninstall'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand --local 'Stop the local cluster and remove its state, logs and profile'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'traefikeectl;version'= {
             cand --clustername 'Cluster profile to use (default: the last one connected)'
             cand -o 'Output format of read commands'
@@ -306,6 +333,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand audit 'Show the newest changes made to the cluster: who, when, what'
             cand backup 'Write a backup of the cluster (configuration, certificates, CA, tokens, credentials)'
             cand restore 'Restore a backup into the running cluster through Raft, in one step'
+            cand install 'Start a cluster on this machine (`--local`), wait until it is healthy, and connect'
+            cand uninstall 'Stop a cluster started by `install --local` and remove its state'
             cand version 'Print the client''s and the cluster''s versions'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -352,6 +381,10 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;help;backup;inspect'= {
         }
         &'traefikeectl;help;restore'= {
+        }
+        &'traefikeectl;help;install'= {
+        }
+        &'traefikeectl;help;uninstall'= {
         }
         &'traefikeectl;help;version'= {
         }

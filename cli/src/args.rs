@@ -55,6 +55,10 @@ pub enum Command {
     Backup(BackupCommandArgs),
     /// Restore a backup into the running cluster through Raft, in one step.
     Restore(crate::commands::backup::RestoreArgs),
+    /// Start a cluster on this machine (`--local`), wait until it is healthy, and connect.
+    Install(crate::commands::install::InstallArgs),
+    /// Stop a cluster started by `install --local` and remove its state.
+    Uninstall(crate::commands::install::UninstallArgs),
     /// Print the client's and the cluster's versions.
     Version,
     /// Print a shell completion script.

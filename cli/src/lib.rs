@@ -52,6 +52,8 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Backup(args) => commands::backup::backup(&session()?, &args.backup).await,
         Command::Restore(args) => commands::backup::restore(&session()?, &args).await,
+        Command::Install(args) => commands::install::install(cli.clustername.clone(), &args).await,
+        Command::Uninstall(args) => commands::install::uninstall(cli.clustername.clone(), &args),
         Command::Deploy(args) => commands::config::deploy(&session()?, &args).await,
         Command::Get(GetCommand::Config) => commands::config::get(&session()?).await,
         Command::Version => commands::version::run(name, cli.output).await,

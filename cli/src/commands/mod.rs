@@ -6,6 +6,7 @@ pub mod completion;
 pub mod config;
 pub mod connect;
 pub mod credentials;
+pub mod install;
 pub mod nodes;
 pub mod tokens;
 pub mod version;
