@@ -75,19 +75,21 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     fs::rename(&tmp, path).map_err(|e| io_failure(path, e))
 }
 
+/// An XDG base directory: `$<var>`, or `$HOME/<fallback>`; `what` says what it is for.
+pub fn xdg_dir(var: &str, fallback: &str, what: &str) -> Result<PathBuf, Failure> {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(home) => Ok(PathBuf::from(home).join(fallback)),
+            None => Err(Failure::refused(format!("neither {var} nor HOME is set: nowhere to keep {what}"))),
+        },
+    }
+}
+
 impl Profiles {
     /// `$XDG_CONFIG_HOME/traefikee`, or `$HOME/.config/traefikee`.
     pub fn locate() -> Result<Profiles, Failure> {
-        let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
-            None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-                Some(home) => PathBuf::from(home).join(".config"),
-                None => {
-                    return Err(Failure::refused("neither XDG_CONFIG_HOME nor HOME is set: nowhere to keep profiles"))
-                }
-            },
-        };
-        Ok(Profiles { root: base.join("traefikee") })
+        Ok(Profiles { root: xdg_dir("XDG_CONFIG_HOME", ".config", "profiles")?.join("traefikee") })
     }
 
     pub fn dir_of(&self, name: &str) -> PathBuf {

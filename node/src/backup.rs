@@ -19,15 +19,12 @@ use crate::state::{
     UnixMillis,
 };
 
-const REVOKED_PREFIX: &str = "revoked/";
-const TOKEN_PREFIX: &str = "token/";
-
 /// Whether a state record belongs in a backup.
 pub fn included(key: &str) -> bool {
     key == keys::CLUSTER
         || key == keys::CONFIG
         || key == keys::CONFIG_VERSION
-        || [TOKEN_PREFIX, keys::ENROLLMENT_PREFIX, keys::CREDENTIAL_PREFIX, REVOKED_PREFIX]
+        || [keys::TOKEN_PREFIX, keys::ENROLLMENT_PREFIX, keys::CREDENTIAL_PREFIX, keys::REVOKED_PREFIX]
             .iter()
             .any(|p| key.starts_with(p))
 }
@@ -138,9 +135,9 @@ pub fn plan(backup: &Backup, current: &ClusterRecord, force: bool) -> Result<(Re
             k if k.starts_with(keys::CREDENTIAL_PREFIX) => {
                 restore.credentials.push(decode::<CredentialRecord>(key, bytes)?);
             }
-            k if k.starts_with(REVOKED_PREFIX) => {
+            k if k.starts_with(keys::REVOKED_PREFIX) => {
                 let at: UnixMillis = decode(key, bytes)?;
-                restore.revoked.push((k[REVOKED_PREFIX.len()..].to_owned(), at));
+                restore.revoked.push((k[keys::REVOKED_PREFIX.len()..].to_owned(), at));
             }
             other => {
                 return Err(refused(format!(

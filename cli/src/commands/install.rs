@@ -80,14 +80,7 @@ struct LocalNode {
 
 /// `$XDG_DATA_HOME/traefikee/<name>`.
 fn install_dir(name: &str) -> Result<PathBuf, Failure> {
-    let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-            Some(h) => PathBuf::from(h).join(".local/share"),
-            None => return Err(Failure::refused("neither XDG_DATA_HOME nor HOME is set: nowhere to keep the cluster")),
-        },
-    };
-    Ok(base.join("traefikee").join(name))
+    Ok(crate::profile::xdg_dir("XDG_DATA_HOME", ".local/share", "the cluster")?.join("traefikee").join(name))
 }
 
 /// A /24 of 127/8 of the cluster's own, derived from its name, so that two local clusters

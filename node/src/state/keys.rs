@@ -7,8 +7,11 @@ pub const AUDIT_SEQ: &str = "seq/audit";
 pub const NODE_PREFIX: &str = "node/";
 pub const AUDIT_PREFIX: &str = "audit/";
 
+pub const TOKEN_PREFIX: &str = "token/";
+pub const REVOKED_PREFIX: &str = "revoked/";
+
 pub fn token(role: traefikee_pki::TokenRole) -> String {
-    format!("token/{role}")
+    format!("{TOKEN_PREFIX}{role}")
 }
 
 pub fn node(id: u64) -> String {
@@ -27,7 +30,7 @@ pub fn credential(serial: &str) -> String {
 }
 
 pub fn revoked(serial: &str) -> String {
-    format!("revoked/{serial}")
+    format!("{REVOKED_PREFIX}{serial}")
 }
 
 pub fn audit(seq: u64) -> String {
