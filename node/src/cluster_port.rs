@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::routing::post;
@@ -66,7 +66,7 @@ pub fn router(controller: Arc<Controller>) -> Router {
         .merge(crate::raft::server::routes())
         .route("/cluster/v1/join", post(join))
         .route("/cluster/v1/promote", post(promote))
-        .route("/cluster/v1/write", post(write))
+        .route("/cluster/v1/write", post(write).layer(DefaultBodyLimit::max(traefikee_apiserver::MAX_BODY_BYTES)))
         .route("/cluster/v1/remove", post(remove))
         .route("/cluster/v1/heartbeat", post(heartbeat))
         .route("/cluster/v1/config", axum::routing::get(config_feed))

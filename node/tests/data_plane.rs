@@ -259,3 +259,76 @@ fn dead_data_nodes_go_down_leave_the_list_and_come_back() {
     // It keeps routing with what it had: nothing depends on the control plane to serve.
     assert_eq!(get(proxy_addr(&c, d2)).unwrap().0, 200);
 }
+
+/// `n` routers whose hosts and paths are pseudo-random hex, so that the document does not
+/// compress much: Raft entries carrying it stay large.
+fn large_config(backend: &Backend, seed: u64, n: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut hex = |len: usize| {
+        let mut s = String::with_capacity(len);
+        while s.len() < len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.push_str(&format!("{x:016x}"));
+        }
+        s.truncate(len);
+        s
+    };
+    let mut s = format!(
+        "entryPoints:\n  web:\n    address: ':{PORT}'\nhttp:\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: {}\n  routers:\n",
+        backend.url()
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "    r{i}:\n      rule: Host(`{}.test`) && PathPrefix(`/{}`)\n      service: app\n",
+            hex(32),
+            hex(24)
+        ));
+    }
+    s
+}
+
+fn deployed_version(c: &Cluster, i: usize) -> Option<u64> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+    let client = traefikee_node::local_client::LocalClient::new(&c.node(i).socket());
+    let config: serde_json::Value = rt.block_on(client.get("/api/v1/config")).ok()?;
+    config["version"].as_u64()
+}
+
+/// A controller that was down while several large configurations were deployed catches up:
+/// the leader sends it the entries it missed (together well over axum's default 2 MB body
+/// and more than a follower can take in one heartbeat interval), split into several calls.
+#[test]
+fn a_controller_back_from_an_outage_catches_up_on_large_configurations() {
+    const DEPLOYS: u64 = 5;
+    let a = Backend::start("A");
+    let mut c = Cluster::new(BIN);
+    let ctl = c.start_control_plane(&["c1", "c2", "c3"]);
+    let leader = wait_for(Duration::from_secs(10), "a leader", || c.node(ctl[0]).leader());
+    let leader = c.index_of(&leader);
+    let away = *ctl.iter().find(|&&i| i != leader).unwrap();
+    c.node_mut(away).stop();
+
+    let mut total = 0;
+    for v in 1..=DEPLOYS {
+        let text = large_config(&a, v, 4_500);
+        total += text.len();
+        let file = write(c.dir.path(), &format!("large{v}.yml"), &text);
+        let run = c.node(leader).local(&["deploy", &format!("--configfile={file}")]);
+        assert!(run.ok(), "deploy {v} of {} bytes: {run:?}", text.len());
+    }
+    assert!(total > 2 << 20, "the missed entries must exceed 2 MB together: {total} bytes");
+    assert_eq!(deployed_version(&c, leader), Some(DEPLOYS));
+
+    c.node_mut(away).restart(None);
+    wait_for(Duration::from_secs(60), "the returning controller to apply every deploy", || {
+        (deployed_version(&c, away) == Some(DEPLOYS)).then_some(())
+    });
+    // And the cluster still commits: a small deploy goes through.
+    let small = write(c.dir.path(), "small.yml", &config(&a, "A1"));
+    c.node(leader).local(&["deploy", &format!("--configfile={small}")]).success();
+    wait_for(Duration::from_secs(10), "every controller to apply the small deploy", || {
+        ctl.iter().all(|&i| deployed_version(&c, i) == Some(DEPLOYS + 1)).then_some(())
+    });
+}

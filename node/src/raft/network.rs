@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, PayloadTooLarge, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
@@ -72,6 +74,19 @@ struct Message(String);
 
 type RpcResult<T, E> = Result<T, RPCError<NodeId, NodeAddr, E>>;
 
+/// An AppendEntries body above this is split: openraft gives the whole call one heartbeat
+/// interval, and a follower must receive, parse and fsync it in that time. One entry is
+/// always sent, however large (configuration documents are compressed, see `state::packed`).
+const APPEND_BODY_TARGET: usize = 512 << 10;
+
+/// How many of `entries` entries to send when they encode to `body_len` bytes.
+fn entries_hint(entries: usize, body_len: usize) -> Option<u64> {
+    if entries <= 1 || body_len <= APPEND_BODY_TARGET {
+        return None;
+    }
+    Some(((entries * APPEND_BODY_TARGET / body_len) as u64).clamp(1, entries as u64 - 1))
+}
+
 impl Connection {
     async fn call<Req, Resp, E>(&self, path: &str, body: &Req, timeout: Duration) -> RpcResult<Resp, E>
     where
@@ -79,8 +94,18 @@ impl Connection {
         Resp: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
+        let body = serde_json::to_vec(body).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        self.send(path, body, timeout).await
+    }
+
+    async fn send<Resp, E>(&self, path: &str, body: Vec<u8>, timeout: Duration) -> RpcResult<Resp, E>
+    where
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
         let url = format!("https://{}{path}", self.addr);
-        let resp = self.client.post(&url).timeout(timeout).json(body).send().await.map_err(|e| {
+        let request = self.client.post(&url).timeout(timeout).header(reqwest::header::CONTENT_TYPE, "application/json");
+        let resp = request.body(body).send().await.map_err(|e| {
             if e.is_connect() || e.is_timeout() {
                 RPCError::Unreachable(Unreachable::new(&e))
             } else {
@@ -103,7 +128,11 @@ impl RaftNetwork<TypeConfig> for Connection {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<AppendEntriesResponse<NodeId>, RaftError<NodeId>> {
-        self.call("/raft/v1/append", &rpc, option.hard_ttl()).await
+        let body = serde_json::to_vec(&rpc).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        if let Some(hint) = entries_hint(rpc.entries.len(), body.len()) {
+            return Err(RPCError::PayloadTooLarge(PayloadTooLarge::new_entries_hint(hint)));
+        }
+        self.send("/raft/v1/append", body, option.hard_ttl()).await
     }
 
     async fn install_snapshot(
@@ -127,5 +156,26 @@ impl RaftNetwork<TypeConfig> for Connection {
         option: RPCOption,
     ) -> RpcResult<VoteResponse<NodeId>, RaftError<NodeId>> {
         self.call("/raft/v1/vote", &rpc, option.hard_ttl()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{entries_hint, APPEND_BODY_TARGET};
+
+    #[test]
+    fn small_payloads_and_single_entries_are_sent_whole() {
+        assert_eq!(entries_hint(512, APPEND_BODY_TARGET), None);
+        assert_eq!(entries_hint(1, APPEND_BODY_TARGET * 10), None);
+        assert_eq!(entries_hint(0, APPEND_BODY_TARGET * 10), None);
+    }
+
+    #[test]
+    fn large_batches_are_cut_to_fit_and_always_shrink() {
+        assert_eq!(entries_hint(100, APPEND_BODY_TARGET * 4), Some(25));
+        assert_eq!(entries_hint(3, APPEND_BODY_TARGET * 3), Some(1));
+        // Three entries barely over the target: send two, never all three again.
+        assert_eq!(entries_hint(3, APPEND_BODY_TARGET + 1), Some(2));
+        assert_eq!(entries_hint(2, APPEND_BODY_TARGET * 100), Some(1));
     }
 }

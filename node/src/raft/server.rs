@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use openraft::error::{InstallSnapshotError, RaftError};
@@ -18,6 +18,10 @@ pub fn routes() -> Router<Arc<Controller>> {
         .route("/raft/v1/append", post(append))
         .route("/raft/v1/vote", post(vote))
         .route("/raft/v1/snapshot", post(snapshot))
+        // Entries carry whole configurations; axum's default 2 MB would refuse a batch of
+        // them forever (every retry is the same payload). Only controllers get past
+        // `ControllerPeer`, which runs before the body is read.
+        .layer(DefaultBodyLimit::max(traefikee_apiserver::MAX_BODY_BYTES))
 }
 
 async fn append(

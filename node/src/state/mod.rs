@@ -7,6 +7,7 @@
 
 mod apply;
 pub mod keys;
+mod packed;
 mod read;
 
 pub use read::{SmDb, StateError};
@@ -196,6 +197,7 @@ pub enum Command {
     },
     /// A new configuration, already validated by the controller that proposed it.
     Deploy {
+        #[serde(with = "packed")]
         document: String,
         summary: String,
     },
@@ -225,6 +227,7 @@ pub struct Restore {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoredConfig {
+    #[serde(with = "packed")]
     pub document: String,
     pub summary: String,
     /// Its version in the archive.
