@@ -394,7 +394,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__connect)
-            opts="-o -h -V --onpremise.mtlscertsdir --onpremise.apiaddress --name --force --clustername --output --help --version"
+            opts="-o -h -V --onpremise.mtlscertsdir --onpremise.apiaddress --kubernetes --namespace --name --force --clustername --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +405,10 @@ _traefikeectl() {
                     return 0
                     ;;
                 --onpremise.apiaddress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1082,7 +1086,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__install)
-            opts="-o -h -V --local --controlnodes --datanodes --dashboard --force --traefikee-bin --clustername --output --help --version"
+            opts="-o -h -V --local --kubernetes --controlnodes --datanodes --dashboard --force --traefikee-bin --namespace --image --archivepath --passphrase-file --dry-run --wait-timeout --clustername --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,6 +1101,26 @@ _traefikeectl() {
                     return 0
                     ;;
                 --traefikee-bin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --archivepath)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1366,12 +1390,16 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__uninstall)
-            opts="-o -h -V --local --clustername --output --help --version"
+            opts="-o -h -V --local --kubernetes --namespace --clustername --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --clustername)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

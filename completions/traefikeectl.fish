@@ -48,11 +48,13 @@ complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "completio
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l onpremise.mtlscertsdir -d 'Directory holding the one-time credentials (ca.pem, cert.pem, key.pem)' -r -F
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l onpremise.apiaddress -d 'API address of a controller, or of a VIP in front of the controllers' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l namespace -d 'The cluster\'s namespace (with --kubernetes)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l name -d 'Your operator name, when the credentials do not fix one (default: $USER)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l kubernetes -d 'Connect to a cluster installed with `install --kubernetes` (current kubeconfig context): read its one-time credential Secret, use it, delete it'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l force -d 'Replace an existing profile of the same name'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s V -l version -d 'Print version'
@@ -199,22 +201,31 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -l dr
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -s V -l version -d 'Print version'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l controlnodes -d 'Number of control nodes (odd numbers tolerate failures best)' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l datanodes -d 'Number of data nodes (proxies)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l datanodes -d 'Number of data nodes (proxies; at most 20 with --local)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l traefikee-bin -d 'The traefikee binary (default: beside traefikeectl, then $PATH)' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l namespace -d 'The namespace to install into (--kubernetes)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l image -d 'The traefikee image the pods run (--kubernetes; default: this version\'s)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l archivepath -d 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l passphrase-file -d 'The backup\'s passphrase, in a file (with --archivepath)' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l wait-timeout -d 'How long to wait for the controllers and proxies to be ready, in seconds' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l local -d 'Start the cluster on this machine: one loopback address per node'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l kubernetes -d 'Install on Kubernetes with the current kubeconfig context'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l dashboard -d 'Serve the dashboard (not implemented yet: refused)'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l force -d 'Replace an installation of the same name'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l force -d 'Replace an installation of the same name (--local) or in the same namespace (--kubernetes; its state is deleted)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l dry-run -d 'Print the manifests (YAML, or JSON with -o json) instead of applying them (--kubernetes)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l namespace -d 'The cluster\'s namespace (--kubernetes)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l local -d 'Stop the local cluster and remove its state, logs and profile'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l kubernetes -d 'Remove what `install --kubernetes` created (current kubeconfig context), the controllers\' volumes included, and the profile'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r

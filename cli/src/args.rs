@@ -68,12 +68,21 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     /// Directory holding the one-time credentials (ca.pem, cert.pem, key.pem).
-    #[arg(long = "onpremise.mtlscertsdir", value_name = "DIR")]
-    pub mtlscertsdir: PathBuf,
+    #[arg(long = "onpremise.mtlscertsdir", value_name = "DIR", required_unless_present = "kubernetes")]
+    pub mtlscertsdir: Option<PathBuf>,
 
     /// API address of a controller, or of a VIP in front of the controllers.
-    #[arg(long = "onpremise.apiaddress", value_name = "HOST:PORT")]
-    pub apiaddress: String,
+    #[arg(long = "onpremise.apiaddress", value_name = "HOST:PORT", required_unless_present = "kubernetes")]
+    pub apiaddress: Option<String>,
+
+    /// Connect to a cluster installed with `install --kubernetes` (current kubeconfig
+    /// context): read its one-time credential Secret, use it, delete it.
+    #[arg(long, conflicts_with_all = ["mtlscertsdir", "apiaddress"])]
+    pub kubernetes: bool,
+
+    /// The cluster's namespace (with --kubernetes).
+    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE, requires = "kubernetes")]
+    pub namespace: String,
 
     /// Your operator name, when the credentials do not fix one (default: $USER).
     #[arg(long)]

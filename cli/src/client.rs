@@ -197,6 +197,7 @@ mod tests {
                 operator: "alice".into(),
                 api_address: "127.0.0.1:1".into(),
                 api_addresses: vec![],
+                kubernetes: None,
             },
             dir: Default::default(),
             ca_pem: ca.cert_pem,

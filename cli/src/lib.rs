@@ -34,28 +34,28 @@ async fn run(cli: Cli) -> Outcome {
     let session = || Session::open(name, cli.output);
     match cli.command {
         Command::Connect(args) => commands::connect::run(cli.clustername.clone(), args).await,
-        Command::ListNodes(args) => commands::nodes::list(&session()?, args.details).await,
-        Command::RmNode(args) => commands::nodes::remove(&session()?, &args.node).await,
-        Command::Status => commands::nodes::status(&session()?).await,
-        Command::Tokens(TokensCommand::Show) => commands::tokens::show(&session()?).await,
-        Command::Tokens(TokensCommand::Rotate) => commands::tokens::rotate(&session()?).await,
+        Command::ListNodes(args) => commands::nodes::list(&session().await?, args.details).await,
+        Command::RmNode(args) => commands::nodes::remove(&session().await?, &args.node).await,
+        Command::Status => commands::nodes::status(&session().await?).await,
+        Command::Tokens(TokensCommand::Show) => commands::tokens::show(&session().await?).await,
+        Command::Tokens(TokensCommand::Rotate) => commands::tokens::rotate(&session().await?).await,
         Command::Credentials(CredentialsCommand::Create(args)) => {
-            commands::credentials::create(&session()?, args).await
+            commands::credentials::create(&session().await?, args).await
         }
-        Command::Credentials(CredentialsCommand::List) => commands::credentials::list(&session()?).await,
+        Command::Credentials(CredentialsCommand::List) => commands::credentials::list(&session().await?).await,
         Command::Credentials(CredentialsCommand::Revoke(args)) => {
-            commands::credentials::revoke(&session()?, &args.credential).await
+            commands::credentials::revoke(&session().await?, &args.credential).await
         }
-        Command::Audit(args) => commands::audit::run(&session()?, args.limit).await,
+        Command::Audit(args) => commands::audit::run(&session().await?, args.limit).await,
         Command::Backup(BackupCommandArgs { command: Some(BackupCommand::Inspect(args)), .. }) => {
             commands::backup::inspect(cli.output, &args)
         }
-        Command::Backup(args) => commands::backup::backup(&session()?, &args.backup).await,
-        Command::Restore(args) => commands::backup::restore(&session()?, &args).await,
-        Command::Install(args) => commands::install::install(cli.clustername.clone(), &args).await,
-        Command::Uninstall(args) => commands::install::uninstall(cli.clustername.clone(), &args),
-        Command::Deploy(args) => commands::config::deploy(&session()?, &args).await,
-        Command::Get(GetCommand::Config) => commands::config::get(&session()?).await,
+        Command::Backup(args) => commands::backup::backup(&session().await?, &args.backup).await,
+        Command::Restore(args) => commands::backup::restore(&session().await?, &args).await,
+        Command::Install(args) => commands::install::install(cli.clustername.clone(), &args, cli.output).await,
+        Command::Uninstall(args) => commands::install::uninstall(cli.clustername.clone(), &args).await,
+        Command::Deploy(args) => commands::config::deploy(&session().await?, &args).await,
+        Command::Get(GetCommand::Config) => commands::config::get(&session().await?).await,
         Command::Version => commands::version::run(name, cli.output).await,
         Command::Completion(args) => {
             commands::completion::run(args.shell);

@@ -21,6 +21,16 @@ pub struct ProfileMeta {
     pub api_address: String,
     /// Every controller's API address, learned from the cluster; tried when the first fails.
     pub api_addresses: Vec<String>,
+    /// A cluster installed on Kubernetes: its API is reached through a port forward to a
+    /// ready controller (current kubeconfig context), not through `api_address`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<KubeTarget>,
+}
+
+/// Where a Kubernetes-installed cluster lives.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KubeTarget {
+    pub namespace: String,
 }
 
 #[derive(Clone)]

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use traefikee_apiserver::types::{Availability, Membership, NodeInfo, NodeRole, Status};
 use traefikee_apiserver::{ApiError, Caller};
-use traefikee_pki::{CaBundle, Identity, JoinToken, Role, TokenRole, Validity};
+use traefikee_pki::{Identity, JoinToken, Role, TokenRole, Validity};
 
 use crate::raft::network::Network;
 use crate::raft::store::Db;
@@ -658,13 +658,7 @@ impl Controller {
     }
 }
 
-/// Fresh control and data tokens pinned to `ca`.
-pub fn new_tokens(ca: &CaBundle) -> Result<(TokenRecord, TokenRecord), traefikee_pki::PkiError> {
-    let pin = ca.pin()?;
-    let now = state::now_ms();
-    let rec = |role| TokenRecord { role, token: JoinToken::generate(role, pin).to_string(), created_at: now };
-    Ok((rec(TokenRole::Control), rec(TokenRole::Data)))
-}
+pub use traefikee_records::new_tokens;
 
 /// The environment variable the guide uses for a token.
 pub fn env_var(role: TokenRole) -> &'static str {

@@ -1,9 +1,14 @@
 //! `traefikeectl connect`: exchange one-time credentials for a personal certificate whose key
 //! is generated here and never leaves this machine.
+//!
+//! The one-time credential comes from a directory (`--onpremise.mtlscertsdir`, as
+//! `traefikee bootstrap` and `credentials create` write it) or, with `--kubernetes`, from the
+//! Secret `install --kubernetes` left in the cluster's namespace; either way it is removed
+//! once used.
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use traefikee_apiserver::types::{ClusterInfo, ExchangeRequest, ExchangeResponse};
 use traefikee_apiserver::ErrorCode;
@@ -12,14 +17,66 @@ use traefikee_pki::{inspect_cert_pem, new_key_and_csr, Role};
 use crate::args::ConnectArgs;
 use crate::client::ApiClient;
 use crate::failure::{Failure, Outcome};
-use crate::profile::{Profile, ProfileMeta, Profiles};
+use crate::profile::{KubeTarget, Profile, ProfileMeta, Profiles};
 
 const FILES: [&str; 3] = ["ca.pem", "cert.pem", "key.pem"];
 
-fn read_credentials(dir: &Path) -> Result<(String, String, String), Failure> {
+/// A one-time credential: the cluster CA, the certificate and its key (PEM).
+pub struct OneTime {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// Where the one-time credential came from, and so how it is removed once used.
+pub enum Source {
+    Dir(PathBuf),
+    Kubernetes { client: traefikee_kube::Client, namespace: String },
+}
+
+impl Source {
+    fn describe(&self) -> String {
+        match self {
+            Source::Dir(dir) => dir.display().to_string(),
+            Source::Kubernetes { namespace, .. } => format!("Secret traefikee-credentials of namespace {namespace}"),
+        }
+    }
+
+    fn kubernetes(&self) -> Option<KubeTarget> {
+        match self {
+            Source::Dir(_) => None,
+            Source::Kubernetes { namespace, .. } => Some(KubeTarget { namespace: namespace.clone() }),
+        }
+    }
+
+    /// Removes the used credential; returns what could not be removed.
+    async fn remove(&self) -> Vec<String> {
+        match self {
+            Source::Dir(dir) => {
+                let mut leftovers = Vec::new();
+                for f in FILES {
+                    let p = dir.join(f);
+                    if fs::remove_file(&p).is_err() && p.exists() {
+                        leftovers.push(p.display().to_string());
+                    }
+                }
+                let _ = fs::remove_dir(dir);
+                leftovers
+            }
+            Source::Kubernetes { client, namespace } => {
+                match traefikee_kube::delete_credentials(client.clone(), namespace).await {
+                    Ok(()) => Vec::new(),
+                    Err(e) => vec![format!("{} ({e})", self.describe())],
+                }
+            }
+        }
+    }
+}
+
+pub fn read_credentials(dir: &Path) -> Result<OneTime, Failure> {
     let read = |f: &str| fs::read_to_string(dir.join(f));
     match (read("ca.pem"), read("cert.pem"), read("key.pem")) {
-        (Ok(ca), Ok(cert), Ok(key)) => Ok((ca, cert, key)),
+        (Ok(ca_pem), Ok(cert_pem), Ok(key_pem)) => Ok(OneTime { ca_pem, cert_pem, key_pem }),
         _ => Err(Failure::refused(format!("no credentials in {} (ca.pem, cert.pem and key.pem)", dir.display())).hint(
             "copy the directory `traefikee bootstrap` wrote (--mtlscertsoutputdir, ./.traefikee by default) or the one `traefikeectl credentials create` wrote",
         )),
@@ -32,14 +89,35 @@ fn step(text: &str) {
 }
 
 pub async fn run(clustername: Option<String>, args: ConnectArgs) -> Outcome {
+    if args.kubernetes {
+        return super::kubernetes::connect(clustername, &args).await;
+    }
+    let (Some(dir), Some(api_address)) = (args.mtlscertsdir.clone(), args.apiaddress.clone()) else {
+        return Err(Failure::refused(
+            "connect needs --onpremise.mtlscertsdir and --onpremise.apiaddress, or --kubernetes",
+        ));
+    };
+    let creds = read_credentials(&dir)?;
+    exchange(clustername, creds, Source::Dir(dir), api_address, args.name.clone(), args.force).await
+}
+
+/// Exchanges `creds` at `api_address` for a personal credential, removes them from `source`
+/// and saves the profile.
+pub async fn exchange(
+    clustername: Option<String>,
+    creds: OneTime,
+    source: Source,
+    api_address: String,
+    operator: Option<String>,
+    force: bool,
+) -> Outcome {
     let profiles = Profiles::locate()?;
-    let (ca_pem, cert_pem, key_pem) = read_credentials(&args.mtlscertsdir)?;
-    let info =
-        inspect_cert_pem(&cert_pem).map_err(|e| Failure::refused(format!("the credentials are unreadable: {e}")))?;
+    let info = inspect_cert_pem(&creds.cert_pem)
+        .map_err(|e| Failure::refused(format!("the credentials are unreadable: {e}")))?;
     if info.identity.role != Role::Enrollment {
         return Err(Failure::refused(format!(
             "{} holds a {} certificate, not one-time credentials",
-            args.mtlscertsdir.display(),
+            source.describe(),
             info.identity.role
         ))
         .hint("connect takes the credentials written by `traefikee bootstrap` or `traefikeectl credentials create`"));
@@ -50,19 +128,20 @@ pub async fn run(clustername: Option<String>, args: ConnectArgs) -> Outcome {
             name: clustername.clone().unwrap_or_else(|| cluster_id.clone()),
             cluster_id: cluster_id.clone(),
             operator: String::new(),
-            api_address: args.apiaddress.clone(),
+            api_address: api_address.clone(),
             api_addresses: Vec::new(),
+            kubernetes: None,
         },
         dir: Default::default(),
-        ca_pem: ca_pem.clone(),
+        ca_pem: creds.ca_pem.clone(),
         cert_pem: String::new(),
         key_pem: String::new(),
     };
-    let client = ApiClient::with_identity(&provisional, &cert_pem, &key_pem, Some(cluster_id.clone()))?;
+    let client = ApiClient::with_identity(&provisional, &creds.cert_pem, &creds.key_pem, Some(cluster_id.clone()))?;
     let cluster: ClusterInfo = client.get("/api/v1/cluster").await?;
     let name = clustername.unwrap_or(cluster.name);
     if let Some(existing) = profiles.read(&name)? {
-        if !args.force {
+        if !force {
             let what = if existing.meta.cluster_id == cluster_id { "this cluster" } else { "another cluster" };
             return Err(Failure::refused(format!("a profile named {name:?} already exists for {what}"))
                 .hint("pick another profile name with --clustername, or replace it with --force"));
@@ -70,7 +149,7 @@ pub async fn run(clustername: Option<String>, args: ConnectArgs) -> Outcome {
     }
 
     step("Retrieving traefikee API credentials");
-    let operator = args.name.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "admin".into());
+    let operator = operator.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "admin".into());
     let key = new_key_and_csr(&operator).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
     let exchanged: ExchangeResponse = match client
         .post("/api/v1/credentials/exchange", &ExchangeRequest { name: Some(operator), csr_pem: key.csr_pem })
@@ -87,14 +166,7 @@ pub async fn run(clustername: Option<String>, args: ConnectArgs) -> Outcome {
     };
 
     step("Removing cluster credentials from platform");
-    let mut leftovers = Vec::new();
-    for f in FILES {
-        let p = args.mtlscertsdir.join(f);
-        if fs::remove_file(&p).is_err() && p.exists() {
-            leftovers.push(p.display().to_string());
-        }
-    }
-    let _ = fs::remove_dir(&args.mtlscertsdir);
+    let leftovers = source.remove().await;
     if leftovers.is_empty() {
         println!("ok");
     } else {
@@ -107,8 +179,9 @@ pub async fn run(clustername: Option<String>, args: ConnectArgs) -> Outcome {
             name: name.clone(),
             cluster_id,
             operator: exchanged.name,
-            api_address: args.apiaddress,
+            api_address,
             api_addresses: exchanged.api_addresses,
+            kubernetes: source.kubernetes(),
         },
         dir: profiles.dir_of(&name),
         ca_pem: exchanged.ca_pem,

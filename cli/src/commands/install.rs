@@ -20,7 +20,6 @@ use traefikee_apiserver::types::{NodeList, NodeRole, Status, Tokens};
 use traefikee_apiserver::ErrorCode;
 
 use super::Session;
-use crate::args::ConnectArgs;
 use crate::failure::{Failure, Outcome};
 use crate::output::Format;
 use crate::profile::Profiles;
@@ -30,37 +29,79 @@ const API_PORT: u16 = 55055;
 const DEFAULT_NAME: &str = "local";
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
 pub struct InstallArgs {
     /// Start the cluster on this machine: one loopback address per node.
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub local: bool,
+
+    /// Install on Kubernetes with the current kubeconfig context.
+    #[arg(long)]
+    pub kubernetes: bool,
 
     /// Number of control nodes (odd numbers tolerate failures best).
     #[arg(long = "controlnodes", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=9))]
     pub control_nodes: u32,
 
-    /// Number of data nodes (proxies).
-    #[arg(long = "datanodes", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=20))]
+    /// Number of data nodes (proxies; at most 20 with --local).
+    #[arg(long = "datanodes", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub data_nodes: u32,
 
     /// Serve the dashboard (not implemented yet: refused).
     #[arg(long)]
     pub dashboard: bool,
 
-    /// Replace an installation of the same name.
+    /// Replace an installation of the same name (--local) or in the same namespace
+    /// (--kubernetes; its state is deleted).
     #[arg(long)]
     pub force: bool,
 
     /// The traefikee binary (default: beside traefikeectl, then $PATH).
-    #[arg(long, env = "TRAEFIKEE_BIN", value_name = "PATH")]
+    #[arg(long, env = "TRAEFIKEE_BIN", value_name = "PATH", conflicts_with = "kubernetes")]
     pub traefikee_bin: Option<PathBuf>,
+
+    /// The namespace to install into (--kubernetes).
+    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+
+    /// The traefikee image the pods run (--kubernetes; default: this version's).
+    #[arg(long, value_name = "IMAGE", conflicts_with = "local")]
+    pub image: Option<String>,
+
+    /// Start the cluster from a backup: same identity, tokens, credentials and
+    /// configuration (--kubernetes).
+    #[arg(long = "archivepath", value_name = "FILE", conflicts_with = "local")]
+    pub archivepath: Option<PathBuf>,
+
+    /// The backup's passphrase, in a file (with --archivepath).
+    #[arg(long = "passphrase-file", value_name = "FILE", requires = "archivepath")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Print the manifests (YAML, or JSON with -o json) instead of applying them
+    /// (--kubernetes).
+    #[arg(long = "dry-run", conflicts_with = "local")]
+    pub dry_run: bool,
+
+    /// How long to wait for the controllers and proxies to be ready, in seconds.
+    #[arg(long = "wait-timeout", value_name = "SECONDS", default_value_t = 300)]
+    pub wait_timeout: u64,
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
 pub struct UninstallArgs {
     /// Stop the local cluster and remove its state, logs and profile.
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub local: bool,
+
+    /// Remove what `install --kubernetes` created (current kubeconfig context), the
+    /// controllers' volumes included, and the profile.
+    #[arg(long)]
+    pub kubernetes: bool,
+
+    /// The cluster's namespace (--kubernetes).
+    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE)]
+    pub namespace: String,
 }
 
 /// What `install.json` records.
@@ -268,7 +309,13 @@ where
     }
 }
 
-pub async fn install(clustername: Option<String>, args: &InstallArgs) -> Outcome {
+pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Format) -> Outcome {
+    if args.kubernetes {
+        return super::kubernetes::install(clustername, args, format).await;
+    }
+    if args.data_nodes > 20 {
+        return Err(Failure::refused(format!("--datanodes={} is more than 20 for a local cluster", args.data_nodes)));
+    }
     if args.dashboard {
         return Err(Failure::refused("--dashboard is not implemented yet in traefikee")
             .hint("install without it; `traefikeectl list-nodes` and `get config` show the cluster"));
@@ -385,19 +432,23 @@ async fn run_install(
     progress.inc(1);
 
     progress.set_message("connecting traefikeectl");
-    let connect = ConnectArgs {
-        mtlscertsdir: creds.clone(),
-        apiaddress: format!("{first_ip}:{API_PORT}"),
-        name: None,
-        force: args.force,
-    };
     progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    super::connect::run(Some(name.to_owned()), connect).await?;
+    let one_time = super::connect::read_credentials(&creds)?;
+    let source = super::connect::Source::Dir(creds.clone());
+    super::connect::exchange(
+        Some(name.to_owned()),
+        one_time,
+        source,
+        format!("{first_ip}:{API_PORT}"),
+        None,
+        args.force,
+    )
+    .await?;
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     }
     progress.inc(1);
-    let session = Session::open(Some(name), Format::Table)?;
+    let session = Session::open(Some(name), Format::Table).await?;
     let tokens: Tokens = session.get("/api/v1/tokens").await?;
 
     let peers = format!("{first_ip}:{CLUSTER_PORT}");
@@ -471,7 +522,10 @@ fn uninstall_dir(name: &str, dir: &Path) -> Result<usize, Failure> {
     Ok(stopped)
 }
 
-pub fn uninstall(clustername: Option<String>, _args: &UninstallArgs) -> Outcome {
+pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Outcome {
+    if args.kubernetes {
+        return super::kubernetes::uninstall(clustername, args).await;
+    }
     let name = clustername.unwrap_or_else(|| DEFAULT_NAME.to_owned());
     let dir = install_dir(&name)?;
     let stopped = uninstall_dir(&name, &dir)?;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod connect;
 pub mod credentials;
 pub mod install;
+pub mod kubernetes;
 pub mod nodes;
 pub mod tokens;
 pub mod version;
@@ -26,14 +27,24 @@ pub struct Session {
     pub profile: Profile,
     pub client: ApiClient,
     pub format: Format,
+    /// Keeps the port forward of a Kubernetes profile open while the session lives.
+    _forward: Option<traefikee_kube::ApiForward>,
 }
 
 impl Session {
-    pub fn open(clustername: Option<&str>, format: Format) -> Result<Session, Failure> {
+    pub async fn open(clustername: Option<&str>, format: Format) -> Result<Session, Failure> {
         let profiles = Profiles::locate()?;
-        let profile = profiles.load(clustername)?;
+        let mut profile = profiles.load(clustername)?;
+        let mut forward = None;
+        if let Some(target) = profile.meta.kubernetes.clone() {
+            let f = kubernetes::forward(&target.namespace).await?;
+            // Only the forward reaches the controllers; the pods' addresses are in-cluster.
+            profile.meta.api_address = f.local_addr.to_string();
+            profile.meta.api_addresses.clear();
+            forward = Some(f);
+        }
         let client = ApiClient::new(&profile)?;
-        Ok(Session { profiles, profile, client, format })
+        Ok(Session { profiles, profile, client, format, _forward: forward })
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
@@ -57,7 +68,7 @@ impl Session {
     /// When the given address did not answer, refresh the list of controllers so the next
     /// command knows them all.
     async fn learn(&self, answered: &str) {
-        if answered == self.profile.meta.api_address {
+        if answered == self.profile.meta.api_address || self._forward.is_some() {
             return;
         }
         if let Ok(info) = self.client.get::<ClusterInfo>("/api/v1/cluster").await {

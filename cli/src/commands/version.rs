@@ -16,7 +16,7 @@ struct Versions {
 
 pub async fn run(clustername: Option<&str>, format: Format) -> Outcome {
     let client = traefikee_apiserver::VERSION.to_string();
-    let server = match Session::open(clustername, format) {
+    let server = match Session::open(clustername, format).await {
         Ok(s) => s.get::<ClusterInfo>("/api/v1/cluster").await,
         Err(f) => Err(f),
     };

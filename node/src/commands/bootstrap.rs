@@ -25,12 +25,6 @@ fn internal(what: &str) -> impl Fn(&dyn std::fmt::Display) -> Failure + '_ {
     move |e| Failure::new(ErrorCode::Internal, format!("{what}: {e}"))
 }
 
-/// A random cluster id in the style of TraefikEE's: 25 characters of base 36.
-fn new_cluster_id() -> String {
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    (0..25).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
-}
-
 pub async fn run(args: BootstrapArgs) -> Outcome {
     if args.licensekey.is_some() {
         tracing::info!("--licensekey is accepted for compatibility; traefikee needs no license");
@@ -86,7 +80,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
         Some(path) => Some(load_archive(path, args.passphrase_file.as_deref())?),
         None => None,
     };
-    let cluster_id = restored.as_ref().map(|r| r.cluster.id.clone()).unwrap_or_else(new_cluster_id);
+    let cluster_id = restored.as_ref().map(|r| r.cluster.id.clone()).unwrap_or_else(traefikee_records::new_cluster_id);
     let cluster_name = restored.as_ref().map(|r| r.cluster.name.clone()).unwrap_or_else(|| args.clustername.clone());
     let name = args.net.name.clone().unwrap_or_else(default_name);
     let node_id: u64 = loop {

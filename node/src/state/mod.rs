@@ -6,7 +6,6 @@
 //! used) are made here, at apply time, not by the controller that proposed the command.
 
 mod apply;
-pub mod keys;
 mod packed;
 mod read;
 
@@ -16,130 +15,10 @@ pub use apply::apply;
 pub use read::StateView;
 
 use serde::{Deserialize, Serialize};
-use traefikee_pki::{CaBundle, TokenRole};
-
-/// Milliseconds since the Unix epoch. Commands carry their time so every replica applies the
-/// same value.
-pub type UnixMillis = i64;
-
-pub fn now_ms() -> UnixMillis {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub fn rfc3339(ms: UnixMillis) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-/// The cluster's identity and CA.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClusterRecord {
-    pub id: String,
-    pub name: String,
-    pub created_at: UnixMillis,
-    pub ca: CaBundle,
-    /// Set while a bootstrap node waits for the control nodes it was asked for.
-    pub bootstrap: Option<BootstrapPlan>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BootstrapPlan {
-    pub bootstrap_node: u64,
-    pub control_nodes: u32,
-}
-
-/// A join token. The full text is kept: `traefikee env` must print it on any controller after
-/// the bootstrap node is gone, and the replicated state holds the CA key anyway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenRecord {
-    pub role: TokenRole,
-    pub token: String,
-    pub created_at: UnixMillis,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum NodeKind {
-    Controller,
-    Proxy,
-}
-
-/// A node of the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeRecord {
-    pub id: u64,
-    pub name: String,
-    pub kind: NodeKind,
-    /// Advertised cluster address (controllers) or the address the node reports (proxies).
-    pub address: String,
-    pub api_address: Option<String>,
-    pub joined_at: UnixMillis,
-    pub cert_serial: String,
-}
-
-/// A one-time API credential (written at bootstrap, or by `credentials create`).
-/// `consumed` is set, once, when it is exchanged for a personal operator credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrollmentRecord {
-    pub id: String,
-    pub serial: String,
-    pub created_at: UnixMillis,
-    pub consumed: Option<Consumption>,
-    /// The operator name the exchanged credential will carry; the bootstrap credential lets
-    /// the connecting operator choose.
-    #[serde(default)]
-    pub for_name: Option<String>,
-    #[serde(default)]
-    pub not_after: UnixMillis,
-    #[serde(default)]
-    pub created_by: String,
-    #[serde(default)]
-    pub revoked: Option<Consumption>,
-}
-
-/// A personal operator credential (a client certificate of role operator).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CredentialRecord {
-    pub serial: String,
-    pub name: String,
-    pub created_at: UnixMillis,
-    pub not_after: UnixMillis,
-    /// The enrollment it was exchanged for.
-    pub enrollment: String,
-    pub revoked: Option<Consumption>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Consumption {
-    pub at: UnixMillis,
-    pub by: String,
-}
-
-/// The deployed configuration. `version` is assigned when the deploy is applied: one more
-/// than the previous one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigRecord {
-    pub version: u64,
-    /// The validated document (static and dynamic parts) as JSON text, exactly what proxies
-    /// receive and validate again.
-    pub document: String,
-    pub deployed_at: UnixMillis,
-    pub deployed_by: String,
-    /// Counts, for the audit trail and `get config`.
-    pub summary: String,
-}
-
-/// One line of the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    pub seq: u64,
-    pub at: UnixMillis,
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
-}
+pub use traefikee_records::{
+    keys, now_ms, rfc3339, AuditRecord, BootstrapPlan, ClusterRecord, ConfigRecord, Consumption, CredentialRecord,
+    EnrollmentRecord, NodeKind, NodeRecord, TokenRecord, UnixMillis,
+};
 
 /// A Raft entry's payload: who asked, when, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

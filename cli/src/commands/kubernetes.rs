@@ -1,0 +1,194 @@
+//! `install --kubernetes`, `uninstall --kubernetes` and `connect --kubernetes`, with
+//! `traefikee-kube` doing the Kubernetes side.
+//!
+//! traefikeectl makes the cluster's identity before anything is applied (a CA, the join
+//! tokens, a one-time API credential: `traefikee_records::seed`), because the Secrets that
+//! hold them are part of the manifests; the first controller bootstraps from that seed
+//! archive. The controllers' API Service is a ClusterIP one, so this machine reaches it
+//! through a port forward, for the connect and for every later command of the profile.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use traefikee_apiserver::ErrorCode;
+use traefikee_kube::{Credentials, InstallOptions, KubeError, Seed, Step};
+
+use super::connect::{OneTime, Source};
+use super::install::{InstallArgs, UninstallArgs};
+use crate::args::ConnectArgs;
+use crate::failure::{Failure, Outcome};
+use crate::output::Format;
+use crate::profile::Profiles;
+
+fn kube_failure(e: KubeError) -> Failure {
+    match e {
+        KubeError::InvalidOptions(_) => Failure::refused(e.to_string()),
+        other => Failure::new(ErrorCode::Unavailable, other.to_string()),
+    }
+}
+
+async fn client() -> Result<traefikee_kube::Client, Failure> {
+    traefikee_kube::client_from_kubeconfig().await.map_err(kube_failure)
+}
+
+/// A port forward to a ready controller's API in `namespace`.
+pub async fn forward(namespace: &str) -> Result<traefikee_kube::ApiForward, Failure> {
+    let client = client().await?;
+    traefikee_kube::forward_api(client, namespace).await.map_err(kube_failure)
+}
+
+fn spinner() -> ProgressBar {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// The options `install --kubernetes` asks for, with a fresh seed or one from a backup.
+fn options(clustername: Option<String>, args: &InstallArgs) -> Result<InstallOptions, Failure> {
+    let created_by = "traefikeectl install --kubernetes";
+    let seed = match &args.archivepath {
+        Some(path) => {
+            let passphrase = super::backup::read_passphrase(args.passphrase_file.as_deref())?;
+            let backup = super::backup::read_archive(path, passphrase.as_deref())?;
+            traefikee_records::seed::from_backup(&backup, created_by)
+                .map_err(|e| Failure::refused(format!("{}: {e}", path.display())).hint("nothing was installed"))?
+        }
+        None => {
+            let name = clustername.as_deref().unwrap_or(traefikee_kube::DEFAULT_CLUSTER_NAME);
+            traefikee_records::seed::new_cluster(name, created_by)
+                .map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?
+        }
+    };
+    Ok(InstallOptions {
+        namespace: args.namespace.clone(),
+        cluster_name: seed.cluster_name.clone(),
+        control_nodes: args.control_nodes,
+        data_nodes: args.data_nodes,
+        dashboard: false,
+        image: args.image.clone().unwrap_or_else(traefikee_kube::default_image),
+        seed: Seed {
+            archive: seed.archive,
+            control_token: seed.control_token,
+            data_token: seed.data_token,
+            enrollment: Credentials { ca_pem: seed.ca_pem, cert_pem: seed.cert_pem, key_pem: seed.key_pem },
+        },
+        force: args.force,
+        wait_timeout: Duration::from_secs(args.wait_timeout),
+        ..InstallOptions::default()
+    })
+}
+
+pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Format) -> Outcome {
+    if args.dashboard {
+        return Err(Failure::refused("--dashboard is not implemented yet in traefikee")
+            .hint("install without it; `traefikeectl list-nodes` and `get config` show the cluster"));
+    }
+    let opts = options(clustername, args)?;
+    for warning in traefikee_kube::check(&opts).map_err(kube_failure)? {
+        eprintln!("warning: {warning}");
+    }
+    if args.dry_run {
+        return dry_run(&opts, format);
+    }
+    let client = client().await?;
+    let bar = spinner();
+    let installed = traefikee_kube::install(client.clone(), &opts, &|step: Step| {
+        if bar.is_hidden() {
+            eprintln!("{step}");
+        }
+        bar.set_message(step.to_string());
+    })
+    .await;
+    bar.finish_and_clear();
+    let installed = installed.map_err(kube_failure)?;
+    eprintln!(
+        "✔ Cluster {} installed in namespace {}: {} control nodes, {} data nodes",
+        installed.cluster_name, installed.namespace, opts.control_nodes, opts.data_nodes
+    );
+
+    let connect = connect_to(client, Some(installed.cluster_name.clone()), &installed.namespace, None, args.force);
+    connect.await.map_err(|f| {
+        let hint = format!(
+            "the cluster runs; connect later with `traefikeectl connect --kubernetes --namespace={}`",
+            installed.namespace
+        );
+        f.hint(hint)
+    })?;
+    println!();
+    println!("Next steps:");
+    println!("  traefikeectl list-nodes");
+    println!("  traefikeectl deploy --configfile=routes.yaml");
+    println!(
+        "  kubectl -n {} get service {}   # the proxies' external address",
+        installed.namespace, installed.proxy_service
+    );
+    Ok(())
+}
+
+fn dry_run(opts: &InstallOptions, format: Format) -> Outcome {
+    let text = match format {
+        Format::Json => {
+            let objects = traefikee_kube::render(opts);
+            serde_json::to_string_pretty(&objects).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))? + "\n"
+        }
+        Format::Table | Format::Yaml => traefikee_kube::render_yaml(opts),
+    };
+    print!("{text}");
+    eprintln!("(dry run: nothing was applied; the Secrets above hold a freshly made cluster identity)");
+    Ok(())
+}
+
+async fn connect_to(
+    client: traefikee_kube::Client,
+    clustername: Option<String>,
+    namespace: &str,
+    operator: Option<String>,
+    force: bool,
+) -> Outcome {
+    let creds = traefikee_kube::read_credentials(client.clone(), namespace).await.map_err(kube_failure)?;
+    let forward = traefikee_kube::forward_api(client.clone(), namespace).await.map_err(kube_failure)?;
+    let one_time = OneTime { ca_pem: creds.ca_pem, cert_pem: creds.cert_pem, key_pem: creds.key_pem };
+    let source = Source::Kubernetes { client, namespace: namespace.to_owned() };
+    let address = forward.local_addr.to_string();
+    super::connect::exchange(clustername, one_time, source, address, operator, force).await
+}
+
+pub async fn connect(clustername: Option<String>, args: &ConnectArgs) -> Outcome {
+    let client = client().await?;
+    connect_to(client, clustername, &args.namespace, args.name.clone(), args.force).await
+}
+
+pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Outcome {
+    let name = clustername.unwrap_or_else(|| traefikee_kube::DEFAULT_CLUSTER_NAME.to_owned());
+    let client = client().await?;
+    let bar = spinner();
+    bar.set_message(format!("Removing cluster {name} from namespace {}", args.namespace));
+    let removed = traefikee_kube::uninstall(client, &args.namespace, &name).await;
+    bar.finish_and_clear();
+    let removed = removed.map_err(kube_failure)?;
+    if removed.is_empty() {
+        return Err(Failure::new(
+            ErrorCode::NotFound,
+            format!("namespace {} holds no cluster {name} installed by traefikeectl", args.namespace),
+        )
+        .hint("pass the --clustername and --namespace it was installed with"));
+    }
+    let profiles = Profiles::locate()?;
+    let profile_removed = match profiles.read(&name)? {
+        Some(p) if p.meta.kubernetes.as_ref().is_some_and(|k| k.namespace == args.namespace) => {
+            std::fs::remove_dir_all(profiles.dir_of(&name))
+                .map_err(|e| Failure::refused(format!("cannot remove profile {name}: {e}")))?;
+            true
+        }
+        _ => false,
+    };
+    println!("✔ Cluster {name} removed from namespace {}: {}", args.namespace, removed.join(", "));
+    if profile_removed {
+        println!("  profile {name} removed");
+    }
+    Ok(())
+}
