@@ -41,11 +41,13 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn the_dry_run_manifests_carry_a_cluster_that_starts() {
     let laptop = Laptop::new();
-    let run = laptop.ctl(&["--clustername=edge", "install", "--kubernetes", "--dry-run", "--namespace=ingress"]).success();
+    let run =
+        laptop.ctl(&["--clustername=edge", "install", "--kubernetes", "--dry-run", "--namespace=ingress"]).success();
     assert!(run.stderr.contains("nothing was applied"), "{}", run.stderr);
     let objects = objects(&run.stdout);
-    assert!(objects.iter().all(|o| o["metadata"]["labels"]["app.kubernetes.io/instance"] == "edge"
-        || o["kind"] == "Namespace"));
+    assert!(objects
+        .iter()
+        .all(|o| o["metadata"]["labels"]["app.kubernetes.io/instance"] == "edge" || o["kind"] == "Namespace"));
     assert!(!laptop.profile_dir("edge").exists(), "a dry run connects nothing");
 
     // Controller 0 runs `traefikee bootstrap --archivepath=<seed>` with these flags.
@@ -83,7 +85,8 @@ fn the_dry_run_manifests_carry_a_cluster_that_starts() {
         &format!("--onpremise.apiaddress={api}"),
     ]);
     assert!(run.ok(), "{run:?}");
-    let info: serde_json::Value = serde_json::from_str(&laptop.ctl(&["version", "-o", "json"]).success().stdout).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&laptop.ctl(&["version", "-o", "json"]).success().stdout).unwrap();
     assert!(info["cluster"].as_str().unwrap().starts_with("edge ("), "{info}");
 
     // A data node joins with the data token.
