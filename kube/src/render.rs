@@ -246,27 +246,23 @@ fn headless_service(opts: &InstallOptions) -> Value {
 }
 
 fn api_service(opts: &InstallOptions) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": meta(opts, API_SERVICE, "controller"),
-        "spec": {
-            "type": "ClusterIP",
-            "selector": selector(opts, "controller"),
-            "ports": [{ "name": "api", "port": API_PORT, "targetPort": "api", "protocol": "TCP" }],
-        },
-    })
+    controller_service(opts, API_SERVICE, "api", API_PORT)
 }
 
 fn dashboard_service(opts: &InstallOptions) -> Value {
+    controller_service(opts, DASHBOARD_SERVICE, "dashboard", DASHBOARD_PORT)
+}
+
+/// A ClusterIP Service in front of one named port of the controllers.
+fn controller_service(opts: &InstallOptions, name: &str, port_name: &str, port: u16) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": meta(opts, DASHBOARD_SERVICE, "controller"),
+        "metadata": meta(opts, name, "controller"),
         "spec": {
             "type": "ClusterIP",
             "selector": selector(opts, "controller"),
-            "ports": [{ "name": "dashboard", "port": DASHBOARD_PORT, "targetPort": "dashboard", "protocol": "TCP" }],
+            "ports": [{ "name": port_name, "port": port, "targetPort": port_name, "protocol": "TCP" }],
         },
     })
 }

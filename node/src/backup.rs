@@ -60,20 +60,9 @@ fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, 
     serde_json::from_slice(bytes).map_err(|e| refused(format!("record `{key}` of the archive is not valid: {e}")))
 }
 
-/// The cluster record an archive holds.
+/// The cluster record an archive holds, checked against its manifest.
 pub fn archived_cluster(backup: &Backup) -> Result<ClusterRecord, ApiError> {
-    let bytes = backup
-        .records
-        .get(keys::CLUSTER)
-        .ok_or_else(|| refused("the archive holds no cluster record: it is not a backup of a cluster".into()))?;
-    let cluster: ClusterRecord = decode(keys::CLUSTER, bytes)?;
-    if cluster.id != backup.manifest.cluster_id {
-        return Err(refused(format!(
-            "the archive's manifest names cluster {} but its cluster record is cluster {}",
-            backup.manifest.cluster_id, cluster.id
-        )));
-    }
-    Ok(cluster)
+    traefikee_records::seed::archived_cluster(backup).map_err(|e| refused(e.to_string()))
 }
 
 /// What restoring `backup` into the cluster `current` does, checked in full: nothing is

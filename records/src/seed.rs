@@ -65,14 +65,7 @@ pub fn new_cluster(name: &str, created_by: &str) -> Result<Seed, SeedError> {
 /// The cluster a backup holds, with a fresh one-time credential added. The archive was read
 /// (and its integrity checked) by `traefikee_backup`; here its records must make a cluster.
 pub fn from_backup(backup: &Backup, created_by: &str) -> Result<Seed, SeedError> {
-    let cluster: ClusterRecord = decode(backup, keys::CLUSTER)?
-        .ok_or_else(|| SeedError("the archive holds no cluster record: it is not a backup of a cluster".into()))?;
-    if cluster.id != backup.manifest.cluster_id {
-        return Err(SeedError(format!(
-            "the archive's manifest names cluster {} but its cluster record is cluster {}",
-            backup.manifest.cluster_id, cluster.id
-        )));
-    }
+    let cluster = archived_cluster(backup)?;
     for role in [TokenRole::Control, TokenRole::Data] {
         if decode::<TokenRecord>(backup, &keys::token(role))?.is_none() {
             return Err(SeedError(format!("the archive holds no {role} token: it cannot start a cluster")));
@@ -124,6 +117,19 @@ fn finish(
         cert_pem: cert.cert_pem,
         key_pem,
     })
+}
+
+/// The cluster record an archive holds, checked against its manifest.
+pub fn archived_cluster(backup: &Backup) -> Result<ClusterRecord, SeedError> {
+    let cluster: ClusterRecord = decode(backup, keys::CLUSTER)?
+        .ok_or_else(|| SeedError("the archive holds no cluster record: it is not a backup of a cluster".into()))?;
+    if cluster.id != backup.manifest.cluster_id {
+        return Err(SeedError(format!(
+            "the archive's manifest names cluster {} but its cluster record is cluster {}",
+            backup.manifest.cluster_id, cluster.id
+        )));
+    }
+    Ok(cluster)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, SeedError> {
