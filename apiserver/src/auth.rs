@@ -39,11 +39,26 @@ impl Caller {
     }
 }
 
-/// Turns the transport into a [`Caller`] or refuses the request.
-pub(crate) async fn authenticate(State(cp): State<Arc<dyn ControlPlane>>, mut req: Request, next: Next) -> Response {
+/// Turns the transport into a [`Caller`] or refuses the request; the caller's credential is
+/// checked against a state that holds every acknowledged write.
+pub(crate) async fn authenticate(State(cp): State<Arc<dyn ControlPlane>>, req: Request, next: Next) -> Response {
+    authenticate_with(cp, req, next, true).await
+}
+
+/// As [`authenticate`], for the diagnostic reads: checked against this controller's state as
+/// it is.
+pub(crate) async fn authenticate_diagnostic(
+    State(cp): State<Arc<dyn ControlPlane>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    authenticate_with(cp, req, next, false).await
+}
+
+async fn authenticate_with(cp: Arc<dyn ControlPlane>, mut req: Request, next: Next, fresh: bool) -> Response {
     let caller = match req.extensions().get::<Transport>() {
         Some(Transport::Local) => Ok(Caller::Local),
-        Some(Transport::Tls(Some(cert))) => caller_for_cert(cp.as_ref(), cert).await,
+        Some(Transport::Tls(Some(cert))) => caller_for_cert(cp.as_ref(), cert, fresh).await,
         Some(Transport::Tls(None)) => Err(ApiError::unauthenticated("a client certificate is required")
             .with_hint("connect with `traefikeectl connect` to get one, or pass the profile with --clustername")),
         None => Err(ApiError::internal("request arrived on an unknown transport")),
@@ -57,18 +72,16 @@ pub(crate) async fn authenticate(State(cp): State<Arc<dyn ControlPlane>>, mut re
     }
 }
 
-async fn caller_for_cert(cp: &dyn ControlPlane, cert: &CertInfo) -> Result<Caller, ApiError> {
+async fn caller_for_cert(cp: &dyn ControlPlane, cert: &CertInfo, fresh: bool) -> Result<Caller, ApiError> {
     if cert.identity.cluster_id != cp.cluster_id() {
         return Err(ApiError::unauthenticated(format!(
             "the client certificate belongs to cluster {}, not to this one",
             cert.identity.cluster_id
         )));
     }
-    if cp.is_revoked(&cert.serial).await {
-        return Err(ApiError::unauthenticated(format!("the client certificate {} has been revoked", cert.serial))
-            .with_hint("ask an operator for a new credential (`traefikeectl credentials create`)"));
-    }
-    caller_for_role(cert)
+    let caller = caller_for_role(cert)?;
+    cp.authorize(&caller, fresh).await?;
+    Ok(caller)
 }
 
 /// Which certificates are API callers at all: operators, and enrollment credentials (for the

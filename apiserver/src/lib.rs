@@ -20,10 +20,18 @@ use types::*;
 
 /// What the API needs from the control plane. Reads come from the answering controller's
 /// state; writes go through Raft, forwarded to the leader when needed.
+///
+/// Which checks are fresh: every write and every read that exposes a secret (tokens, backup,
+/// configuration, credentials) is authorized against a state that holds every acknowledged
+/// write; the diagnostic reads (`/cluster`, `/nodes`, `/audit`) answer from the controller's
+/// state as it is, so they work on a controller cut off from the leader.
 #[async_trait]
 pub trait ControlPlane: Send + Sync + 'static {
-    /// Whether a certificate serial has been revoked (checked on every TLS request).
-    async fn is_revoked(&self, serial: &str) -> bool;
+    /// Whether a caller's credential is valid: issued by the cluster, not revoked, and for a
+    /// one-time credential not used yet. `fresh` checks must see every write acknowledged
+    /// before the call (they guard writes and reads that expose secrets); others may answer
+    /// from this controller's state as it is.
+    async fn authorize(&self, caller: &Caller, fresh: bool) -> Result<(), ApiError>;
     /// The cluster id, for checking that a certificate belongs to this cluster.
     fn cluster_id(&self) -> String;
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{middleware, Json, Router};
 
-use crate::auth::{authenticate, AnyCaller, Operator};
+use crate::auth::{authenticate, authenticate_diagnostic, AnyCaller, Operator};
 use crate::types::*;
 use crate::{ApiError, ControlPlane};
 
@@ -16,21 +16,27 @@ type Cp = State<Arc<dyn ControlPlane>>;
 /// The API router. The transport that serves it must insert a [`crate::Transport`] extension
 /// into every request.
 pub fn router(cp: Arc<dyn ControlPlane>) -> Router {
-    let api = Router::new()
+    // Diagnostic reads answer from the controller's state as it is, so an operator can look at
+    // a controller cut off from the others; everything else is authorized against a state
+    // that holds every acknowledged write (see `ControlPlane`).
+    let diagnostic = Router::new()
         .route("/cluster", get(cluster_info))
         .route("/nodes", get(list_nodes))
+        .route("/audit", get(audit))
+        .route_layer(middleware::from_fn_with_state(cp.clone(), authenticate_diagnostic));
+    let api = Router::new()
         .route("/nodes/{node}", delete(remove_node))
         .route("/tokens", get(tokens))
         .route("/tokens/rotate", post(rotate_tokens))
         .route("/credentials", get(list_credentials).post(create_credential))
         .route("/credentials/revoke", post(revoke_credential))
         .route("/credentials/exchange", post(exchange))
-        .route("/audit", get(audit))
         .route("/config", get(config).post(deploy))
         .route("/backup", get(backup))
         .route("/restore", post(restore))
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(cp.clone(), authenticate))
+        .merge(diagnostic)
         .route("/openapi.json", get(openapi))
         .with_state(cp);
     Router::new().nest("/api/v1", api).fallback(not_found).method_not_allowed_fallback(method_not_allowed)

@@ -106,6 +106,17 @@ pub struct NodeInfo {
     /// Configuration version a data node reports it runs.
     #[serde(default)]
     pub config_version: Option<u64>,
+    /// The newest version a data node refused to run, and why (it keeps running
+    /// `config_version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_refused: Option<ConfigRefusal>,
+}
+
+/// A configuration version a data node could not serve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigRefusal {
+    pub version: u64,
+    pub error: String,
 }
 
 /// `GET /api/v1/nodes`

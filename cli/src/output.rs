@@ -130,6 +130,7 @@ mod tests {
             joined_at: String::new(),
             last_seen_ms: None,
             config_version: None,
+            config_refused: None,
         }
     }
 

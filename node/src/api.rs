@@ -8,15 +8,15 @@ use traefikee_apiserver::{ApiError, Caller, ControlPlane, ErrorCode};
 use traefikee_pki::{Identity, Role, Validity};
 
 use crate::controller::{internal, Controller};
-use crate::state::{self, keys, Command, CredentialRecord, EnrollmentRecord, Request};
+use crate::state::{self, keys, Command, CredentialRecord, EnrollmentRecord};
+use crate::wire::RemoveRequest;
 
 pub struct Api(pub Arc<Controller>);
 
 #[async_trait]
 impl ControlPlane for Api {
-    async fn is_revoked(&self, serial: &str) -> bool {
-        // A state we cannot read is not a reason to let a certificate in.
-        self.0.db.read(|v| v.is_revoked(serial)).unwrap_or(true)
+    async fn authorize(&self, caller: &Caller, fresh: bool) -> Result<(), ApiError> {
+        self.0.authorize_caller(caller, fresh).await
     }
 
     fn cluster_id(&self) -> String {
@@ -55,7 +55,7 @@ impl ControlPlane for Api {
             .into_iter()
             .find(|n| n.id == keys::node_id_text(record.id))
             .ok_or_else(|| ApiError::not_found(format!("no node {node:?}")))?;
-        self.0.remove(caller, record.id, 0).await?;
+        self.0.remove(RemoveRequest { node: record.id, origin: self.0.origin_of(caller) }, 0).await?;
         Ok(RemovedNode { removed: info })
     }
 
@@ -102,7 +102,7 @@ impl ControlPlane for Api {
             revoked: None,
         };
         let command = Command::ExchangeEnrollment { enrollment: id.clone(), credential };
-        if let Err(e) = c.write(Request::new(caller.actor(), command)).await {
+        if let Err(e) = c.write(c.origin_of(caller), command).await {
             return Err(if e.code == ErrorCode::Conflict { e.with_hint(NEW_CREDENTIALS) } else { e });
         }
         Ok(ExchangeResponse {
@@ -138,7 +138,7 @@ impl ControlPlane for Api {
             created_by: caller.actor(),
             revoked: None,
         };
-        c.write(Request::new(caller.actor(), Command::CreateEnrollment(record))).await?;
+        c.write(c.origin_of(caller), Command::CreateEnrollment(record)).await?;
         Ok(NewCredential {
             name: req.name,
             id,
@@ -179,18 +179,19 @@ impl ControlPlane for Api {
             }
         }
         let serials = chosen.iter().map(|c| c.serial.clone()).collect();
-        self.0.write(Request::new(caller.actor(), Command::Revoke { serials })).await?;
+        self.0.write(self.0.origin_of(caller), Command::Revoke { serials }).await?;
         let revoked = chosen.into_iter().map(|c| CredentialInfo { status: CredentialStatus::Revoked, ..c }).collect();
         Ok(Revoked { revoked })
     }
 
     async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError> {
         let current = self.0.db.read(|v| v.config())?;
-        let (document, summary) = crate::deploy::build(current.as_ref(), &req)?;
-        if req.dry_run {
+        let dry_run = req.dry_run;
+        let (document, summary) = self.0.parse(move || crate::deploy::build(current.as_ref(), &req)).await?;
+        if dry_run {
             return Ok(DeployResult { version: None, dry_run: true, summary });
         }
-        self.0.write(Request::new(caller.actor(), Command::Deploy { document, summary: summary.clone() })).await?;
+        self.0.write(self.0.origin_of(caller), Command::Deploy { document, summary: summary.clone() }).await?;
         let version = self.0.db.read(|v| v.config_version())?;
         Ok(DeployResult { version: Some(version), dry_run: false, summary })
     }
@@ -217,18 +218,19 @@ impl ControlPlane for Api {
 
     async fn restore(&self, caller: &Caller, archive: Vec<u8>, query: RestoreQuery) -> Result<RestoreResult, ApiError> {
         let current = self.0.cluster_record()?;
-        let (restore, mut result) = tokio::task::spawn_blocking(move || {
-            let backup = crate::backup::read_archive(&archive)?;
-            crate::backup::plan(&backup, &current, query.force)
-        })
-        .await
-        .map_err(internal)??;
+        let (restore, mut result) = self
+            .0
+            .parse(move || {
+                let backup = crate::backup::read_archive(&archive)?;
+                crate::backup::plan(&backup, &current, query.force)
+            })
+            .await?;
         if query.dry_run {
             result.dry_run = true;
             return Ok(result);
         }
         let restores_config = restore.config.is_some();
-        self.0.write(Request::new(caller.actor(), Command::Restore(Box::new(restore)))).await?;
+        self.0.write(self.0.origin_of(caller), Command::Restore(Box::new(restore))).await?;
         if restores_config {
             result.version = Some(self.0.db.read(|v| v.config_version())?);
         }
@@ -254,7 +256,7 @@ impl ControlPlane for Api {
 
 const NEW_CREDENTIALS: &str = "ask an operator of the cluster for new ones: traefikeectl credentials create NAME";
 
-fn already_used(used: &state::Consumption) -> ApiError {
+pub(crate) fn already_used(used: &state::Consumption) -> ApiError {
     ApiError::conflict(format!(
         "these credentials were already used on {} by {}: an enrollment credential works once",
         state::rfc3339(used.at),

@@ -24,9 +24,15 @@ pub fn included(key: &str) -> bool {
     key == keys::CLUSTER
         || key == keys::CONFIG
         || key == keys::CONFIG_VERSION
-        || [keys::TOKEN_PREFIX, keys::ENROLLMENT_PREFIX, keys::CREDENTIAL_PREFIX, keys::REVOKED_PREFIX]
-            .iter()
-            .any(|p| key.starts_with(p))
+        || [
+            keys::TOKEN_PREFIX,
+            keys::ENROLLMENT_PREFIX,
+            keys::CREDENTIAL_PREFIX,
+            keys::REVOKED_PREFIX,
+            keys::ISSUED_PREFIX,
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
 }
 
 /// The state this controller has applied, as a plain archive.
@@ -99,6 +105,7 @@ pub fn plan(backup: &Backup, current: &ClusterRecord, force: bool) -> Result<(Re
         enrollments: Vec::new(),
         credentials: Vec::new(),
         revoked: Vec::new(),
+        issued: Vec::new(),
     };
     let mut control = None;
     let mut data = None;
@@ -128,6 +135,10 @@ pub fn plan(backup: &Backup, current: &ClusterRecord, force: bool) -> Result<(Re
                 let at: UnixMillis = decode(key, bytes)?;
                 restore.revoked.push((k[keys::REVOKED_PREFIX.len()..].to_owned(), at));
             }
+            k if k.starts_with(keys::ISSUED_PREFIX) => {
+                let node: u64 = decode(key, bytes)?;
+                restore.issued.push((k[keys::ISSUED_PREFIX.len()..].to_owned(), node));
+            }
             other => {
                 return Err(refused(format!(
                     "the archive holds a record this version does not know (`{other}`): it was written by traefikee {}",
@@ -147,6 +158,7 @@ pub fn plan(backup: &Backup, current: &ClusterRecord, force: bool) -> Result<(Re
         restore.enrollments.clear();
         restore.credentials.clear();
         restore.revoked.clear();
+        restore.issued.clear();
     }
     let result = RestoreResult {
         from: BackupOrigin {

@@ -11,21 +11,38 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
-use traefikee_apiserver::{ApiError, Caller};
+use traefikee_apiserver::ApiError;
 use traefikee_pki::{CertInfo, Role};
 
+use crate::authz::{PeerRefusal, PeerUse};
 use crate::controller::{Committed, Controller};
 use crate::raft::NodeId;
-use crate::state::{keys, Request};
+use crate::state::keys;
 use crate::transport::Peer;
 use crate::wire::{
-    AbortRequest, ConfigUpdate, Heartbeat, HeartbeatResponse, JoinRequest, JoinResponse, PromoteResponse, HOPS_HEADER,
+    AbortRequest, ConfigUpdate, Heartbeat, HeartbeatResponse, JoinRequest, JoinResponse, LeaderView, PromoteResponse,
+    ReadIndex, RemoveRequest, WriteRequest, HOPS_HEADER,
 };
 
-/// A caller holding a controller certificate of this cluster.
-pub struct ControllerPeer(pub CertInfo);
+/// A control node of the registry, with an unrevoked certificate (see [`crate::authz`]).
+pub struct ControllerPeer(pub NodeId);
 
-/// A caller holding a controller or proxy certificate of this cluster.
+/// A controller certificate that is not revoked: enough for Raft RPCs.
+pub struct RaftPeer(pub NodeId);
+
+/// A controller certificate that is not revoked, even while this node catches up.
+pub struct ProbingPeer(pub NodeId);
+
+impl FromRequestParts<Arc<Controller>> for ProbingPeer {
+    type Rejection = PeerRefusal;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
+        let info = peer_with_role(parts, &[Role::Controller])?;
+        c.authorize_controller(&info, PeerUse::Probe).await.map(ProbingPeer)
+    }
+}
+
+/// A caller holding a controller or proxy certificate of this cluster; the handler checks
+/// the proxy's registration.
 pub struct NodePeer(pub CertInfo);
 
 fn peer_with_role(parts: &Parts, roles: &[Role]) -> Result<CertInfo, ApiError> {
@@ -38,10 +55,19 @@ fn peer_with_role(parts: &Parts, roles: &[Role]) -> Result<CertInfo, ApiError> {
     Ok(info.clone())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ControllerPeer {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        peer_with_role(parts, &[Role::Controller]).map(ControllerPeer)
+impl FromRequestParts<Arc<Controller>> for ControllerPeer {
+    type Rejection = PeerRefusal;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
+        let info = peer_with_role(parts, &[Role::Controller])?;
+        c.authorize_controller(&info, PeerUse::Member).await.map(ControllerPeer)
+    }
+}
+
+impl FromRequestParts<Arc<Controller>> for RaftPeer {
+    type Rejection = PeerRefusal;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
+        let info = peer_with_role(parts, &[Role::Controller])?;
+        c.authorize_controller(&info, PeerUse::Raft).await.map(RaftPeer)
     }
 }
 
@@ -52,9 +78,15 @@ impl<S: Send + Sync> FromRequestParts<S> for NodePeer {
     }
 }
 
-fn node_id_of(info: &CertInfo) -> Result<NodeId, ApiError> {
-    u64::from_str_radix(&info.identity.id, 16)
-        .map_err(|_| ApiError::forbidden("the certificate does not name a node id"))
+impl Controller {
+    /// A node certificate on the endpoints both kinds of node use: a controller of the
+    /// registry, or a registered (or returning) data node.
+    async fn authorize_node(&self, peer: &CertInfo, hello: Option<&Heartbeat>) -> Result<NodeId, PeerRefusal> {
+        match peer.identity.role {
+            Role::Proxy => Ok(self.check_member(peer, hello).await?),
+            _ => self.authorize_controller(peer, PeerUse::Member).await,
+        }
+    }
 }
 
 fn hops(headers: &HeaderMap) -> u32 {
@@ -64,7 +96,10 @@ fn hops(headers: &HeaderMap) -> u32 {
 pub fn router(controller: Arc<Controller>) -> Router {
     Router::new()
         .merge(crate::raft::server::routes())
-        .route("/cluster/v1/join", post(join))
+        // A join is a token, a name, two addresses and a CSR: a few KB.
+        .route("/cluster/v1/join", post(join).layer(DefaultBodyLimit::max(JOIN_BODY_LIMIT)))
+        .route("/cluster/v1/read-index", post(read_index))
+        .route("/cluster/v1/leader", axum::routing::get(leader))
         .route("/cluster/v1/promote", post(promote))
         .route("/cluster/v1/write", post(write).layer(DefaultBodyLimit::max(traefikee_apiserver::MAX_BODY_BYTES)))
         .route("/cluster/v1/remove", post(remove))
@@ -79,6 +114,9 @@ pub fn router(controller: Arc<Controller>) -> Router {
 
 type C = State<Arc<Controller>>;
 
+/// The largest join body accepted from a caller without a certificate.
+pub const JOIN_BODY_LIMIT: usize = 64 << 10;
+
 async fn join(State(c): C, headers: HeaderMap, Json(req): Json<JoinRequest>) -> Result<Json<JoinResponse>, ApiError> {
     c.join(req, hops(&headers)).await.map(Json)
 }
@@ -87,21 +125,22 @@ async fn join(State(c): C, headers: HeaderMap, Json(req): Json<JoinRequest>) -> 
 async fn promote(
     State(c): C,
     headers: HeaderMap,
-    ControllerPeer(peer): ControllerPeer,
+    ControllerPeer(caller): ControllerPeer,
     body: Option<Json<NodeId>>,
 ) -> Result<Json<PromoteResponse>, ApiError> {
     let node = match body {
         Some(Json(id)) if hops(&headers) > 0 => id,
-        _ => node_id_of(&peer)?,
+        _ => caller,
     };
     c.promote(node, hops(&headers)).await.map(Json)
 }
 
+/// A write forwarded by a control node of the registry; the entry is built here.
 async fn write(
     State(c): C,
     headers: HeaderMap,
     _: ControllerPeer,
-    Json(req): Json<Request>,
+    Json(req): Json<WriteRequest>,
 ) -> Result<Json<Committed>, ApiError> {
     c.write_hops(req, hops(&headers)).await.map(Json)
 }
@@ -110,20 +149,30 @@ async fn remove(
     State(c): C,
     headers: HeaderMap,
     _: ControllerPeer,
-    Json((id, actor)): Json<(NodeId, String)>,
+    Json(req): Json<RemoveRequest>,
 ) -> Result<Json<()>, ApiError> {
-    c.remove(&Caller::Operator { name: actor, serial: String::new() }, id, hops(&headers)).await.map(Json)
+    c.remove(req, hops(&headers)).await.map(Json)
+}
+
+/// A follower's read barrier asks the leader for the index to reach.
+async fn read_index(State(c): C, _: ControllerPeer) -> Result<Json<ReadIndex>, ApiError> {
+    c.read_index().await.map(Json)
+}
+
+/// Who this controller follows (a restarted controller asks every voter).
+async fn leader(State(c): C, ProbingPeer(_): ProbingPeer) -> Json<LeaderView> {
+    let m = c.raft.metrics().borrow().clone();
+    Json(LeaderView { leader: m.current_leader, term: m.current_term })
 }
 
 async fn heartbeat(
     State(c): C,
     NodePeer(peer): NodePeer,
     body: Option<Json<Heartbeat>>,
-) -> Result<Json<HeartbeatResponse>, ApiError> {
+) -> Result<Json<HeartbeatResponse>, PeerRefusal> {
     let hello = body.map(|Json(b)| b).unwrap_or_default();
-    let id =
-        if peer.identity.role == Role::Proxy { c.check_member(&peer, Some(&hello)).await? } else { node_id_of(&peer)? };
-    c.record_heartbeat(id, hello.config_version);
+    let id = c.authorize_node(&peer, Some(&hello)).await?;
+    c.record_heartbeat(id, &hello);
     Ok(Json(HeartbeatResponse { controllers: c.controllers()?, leader: c.leader() }))
 }
 
@@ -143,9 +192,9 @@ async fn config_feed(
     State(c): C,
     NodePeer(peer): NodePeer,
     Query(q): Query<FeedQuery>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<axum::response::Response, PeerRefusal> {
     use axum::response::IntoResponse;
-    c.check_member(&peer, None).await?;
+    c.authorize_node(&peer, None).await?;
     let wait = Duration::from_millis(q.wait_ms.unwrap_or(20_000).min(60_000));
     let deadline = tokio::time::Instant::now() + wait;
     let mut applied = c.db.applied();
@@ -173,18 +222,20 @@ async fn config_feed(
 }
 
 /// The node list, for a data node's local `list-nodes`.
-async fn nodes(State(c): C, NodePeer(peer): NodePeer) -> Result<Json<traefikee_apiserver::types::NodeList>, ApiError> {
-    c.check_member(&peer, None).await?;
+async fn nodes(
+    State(c): C,
+    NodePeer(peer): NodePeer,
+) -> Result<Json<traefikee_apiserver::types::NodeList>, PeerRefusal> {
+    c.authorize_node(&peer, None).await?;
     Ok(Json(traefikee_apiserver::types::NodeList { nodes: c.node_infos()? }))
 }
 
 /// The bootstrap node gave up waiting: a control node that joined it stops.
 async fn abort(
     State(c): C,
-    ControllerPeer(peer): ControllerPeer,
+    ControllerPeer(from): ControllerPeer,
     Json(req): Json<AbortRequest>,
 ) -> Result<Json<()>, ApiError> {
-    let from = node_id_of(&peer)?;
     let plan = c.cluster_record()?.bootstrap;
     if plan.map(|p| p.bootstrap_node) != Some(from) {
         return Err(ApiError::forbidden(format!(
@@ -196,8 +247,10 @@ async fn abort(
     Ok(Json(()))
 }
 
-/// The bootstrap node handed over: start an election now rather than after a timeout.
-async fn elect(State(c): C, _: ControllerPeer) -> Result<Json<()>, ApiError> {
+/// The bootstrap node handed over: start an election now rather than after a timeout. The
+/// bootstrap node has already left the registry, so an unrevoked controller certificate is
+/// enough, as for Raft itself.
+async fn elect(State(c): C, _: RaftPeer) -> Result<Json<()>, ApiError> {
     c.raft.trigger().elect().await.map_err(crate::controller::internal)?;
     Ok(Json(()))
 }

@@ -11,7 +11,7 @@ use openraft::error::{ClientWriteError, RaftError};
 use openraft::ChangeMembers;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use traefikee_apiserver::types::{Availability, Membership, NodeInfo, NodeRole, Status};
+use traefikee_apiserver::types::{Availability, ConfigRefusal, Membership, NodeInfo, NodeRole, Status};
 use traefikee_apiserver::{ApiError, Caller};
 use traefikee_pki::{Identity, JoinToken, Role, TokenRole, Validity};
 
@@ -19,10 +19,12 @@ use crate::raft::network::Network;
 use crate::raft::store::Db;
 use crate::raft::{NodeAddr, NodeId, Raft, WRITE_TIMEOUT};
 use crate::state::{
-    self, keys, Command, NodeKind, NodeRecord, RefusalKind, Request, Response, StateError, TokenRecord,
+    self, keys, Command, NodeKind, NodeRecord, Origin, RefusalKind, Request, Response, StateError, TokenRecord,
 };
 use crate::statedir::{NodeIdentity, StateDir};
-use crate::wire::{JoinRequest, JoinResponse, PeerInfo, PromoteResponse, HOPS_HEADER, MAX_HOPS};
+use crate::wire::{
+    JoinRequest, JoinResponse, PeerInfo, PromoteResponse, RemoveRequest, WriteRequest, HOPS_HEADER, MAX_HOPS,
+};
 
 /// A node counts as DOWN once nothing was heard from it for this long.
 pub const DOWN_AFTER: Duration = Duration::from_secs(3);
@@ -30,10 +32,11 @@ pub const DOWN_AFTER: Duration = Duration::from_secs(3);
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
 
 /// What a controller last heard from a node.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Seen {
     at: Instant,
     config_version: Option<u64>,
+    config_refused: Option<ConfigRefusal>,
 }
 
 pub struct Controller {
@@ -52,6 +55,15 @@ pub struct Controller {
     pub membership_lock: tokio::sync::Mutex<()>,
     /// Fires when the bootstrap node gives up and this node must stop.
     pub abort: tokio::sync::watch::Sender<Option<String>>,
+    /// Parses and validations of configuration documents run here, off the async runtime and
+    /// one at a time, so that Raft heartbeats never wait behind a large or hostile document.
+    parsing: tokio::sync::Semaphore,
+    /// Fires, with the reason, when this node learns that it was removed from the cluster.
+    pub removed: crate::authz::RemovedSignal,
+    /// The serial of this node's certificate.
+    pub own_serial: String,
+    /// Set while a restarted controller catches up (see `authz`).
+    pub quarantine: crate::authz::Quarantine,
 }
 
 impl std::fmt::Debug for Controller {
@@ -112,9 +124,14 @@ impl Controller {
     ) -> Result<Arc<Controller>, anyhow::Error> {
         let db = Db::open(&statedir.raft_dir())?;
         let peers = peer_client(&identity)?;
+        let own_serial = traefikee_pki::inspect_cert_pem(&identity.cert_pem)?.serial;
+        // A state dir that already holds a cluster may miss what happened while this node was
+        // away: it serves its peers only once it has caught up.
+        let restarted = db.read(|v| v.cluster())?.is_some();
         let (log, sm) = db.raft_storage();
         let config = Arc::new(crate::raft::config(&identity.cluster_id).validate()?);
-        let raft = Raft::new(identity.node_id, config, Network::new(peers.clone()), log, sm).await?;
+        let removed = crate::authz::RemovedSignal::new(identity.node_id);
+        let raft = Raft::new(identity.node_id, config, Network::new(peers.clone(), removed.clone()), log, sm).await?;
         Ok(Arc::new(Controller {
             identity,
             advertise,
@@ -127,6 +144,10 @@ impl Controller {
             started: Instant::now(),
             membership_lock: tokio::sync::Mutex::new(()),
             abort: tokio::sync::watch::channel(None).0,
+            removed,
+            own_serial,
+            parsing: tokio::sync::Semaphore::new(1),
+            quarantine: crate::authz::Quarantine::new(restarted),
         }))
     }
 
@@ -138,7 +159,7 @@ impl Controller {
         self.raft.metrics().borrow().current_leader
     }
 
-    fn leader_addr(&self) -> Option<(NodeId, String)> {
+    pub(crate) fn leader_addr(&self) -> Option<(NodeId, String)> {
         let m = self.raft.metrics().borrow().clone();
         let leader = m.current_leader?;
         let node = m.membership_config.membership().get_node(&leader)?.clone();
@@ -155,13 +176,17 @@ impl Controller {
 
     // ---- liveness -------------------------------------------------------------------------
 
-    pub fn record_heartbeat(&self, node: NodeId, config_version: Option<u64>) {
-        let seen = Seen { at: Instant::now(), config_version };
+    pub fn record_heartbeat(&self, node: NodeId, hello: &crate::wire::Heartbeat) {
+        let seen = Seen {
+            at: Instant::now(),
+            config_version: hello.config_version,
+            config_refused: hello.config_refused.clone(),
+        };
         self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).insert(node, seen);
     }
 
     fn seen(&self, node: NodeId) -> Option<Seen> {
-        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).get(&node).copied()
+        self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).get(&node).cloned()
     }
 
     fn since_seen(&self, node: NodeId) -> Option<Duration> {
@@ -206,6 +231,9 @@ impl Controller {
                     }
                 };
                 let Some(me) = this.upgrade() else { return };
+                if me.db.read(|v| v.is_revoked(&me.own_serial)).unwrap_or(false) {
+                    me.removed.fire("its removal (rm-node) is in its own copy of the cluster state");
+                }
                 let Ok(peers) = me.controllers() else { continue };
                 for peer in peers.into_iter().filter(|p| p.id != me.id()) {
                     if !everyone && told.contains(&peer.id) {
@@ -213,9 +241,12 @@ impl Controller {
                     }
                     told.insert(peer.id);
                     let client = me.peers.clone();
+                    let removed = me.removed.clone();
                     tokio::spawn(async move {
                         let url = format!("https://{}/cluster/v1/heartbeat", peer.address);
-                        let _ = client.post(url).timeout(Duration::from_millis(900)).send().await;
+                        if let Ok(resp) = client.post(url).timeout(Duration::from_millis(900)).send().await {
+                            removed.check_answer(&peer.address, resp.headers());
+                        }
                     });
                 }
             }
@@ -244,7 +275,7 @@ impl Controller {
                     let last = me.seen(node.id).map(|s| s.at).unwrap_or(since).max(since).max(me.started);
                     if last.elapsed() > me.grace_period {
                         tracing::info!(node = %node.name, "data node silent past the grace period; forgetting it");
-                        let _ = me.write(Request::new("cleanup", Command::ForgetNode { id: node.id })).await;
+                        let _ = me.write(Origin::system("cleanup"), Command::ForgetNode { id: node.id }).await;
                     }
                 }
             }
@@ -279,7 +310,7 @@ impl Controller {
                     joined_at: state::now_ms(),
                     cert_serial: peer.serial.clone(),
                 };
-                self.write(Request::new(format!("data node {}", node.name), Command::Reinstate { node })).await?;
+                self.write(Origin::system(format!("data node {}", node.name)), Command::Reinstate { node }).await?;
                 Ok(id)
             }
             _ => Err(ApiError::forbidden("this node is not in the cluster's registry")),
@@ -318,6 +349,10 @@ impl Controller {
                         NodeKind::Proxy => self.seen(r.id).and_then(|s| s.config_version),
                         NodeKind::Controller => None,
                     },
+                    config_refused: match r.kind {
+                        NodeKind::Proxy => self.seen(r.id).and_then(|s| s.config_refused),
+                        NodeKind::Controller => None,
+                    },
                     name: r.name,
                 }
             })
@@ -340,12 +375,21 @@ impl Controller {
         }
     }
 
+    /// Runs a parse or validation of a configuration on the blocking pool, one at a time.
+    pub async fn parse<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _turn = self.parsing.acquire().await.map_err(internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(internal)?
+    }
+
     // ---- writes ---------------------------------------------------------------------------
 
     /// Commits a command through Raft, forwarding it to the leader when this node is not.
     /// A refusal from the state machine becomes an API error.
-    pub async fn write(&self, req: Request) -> Result<(), ApiError> {
-        let committed = self.write_hops(req, 0).await?;
+    pub async fn write(&self, origin: Origin, command: Command) -> Result<(), ApiError> {
+        let committed = self.write_hops(WriteRequest { origin, command }, 0).await?;
         // Read-your-writes: the caller reads this node's state next, which may trail the leader.
         let mut applied = self.db.applied();
         let _ = tokio::time::timeout(WRITE_TIMEOUT, applied.wait_for(|a| *a >= committed.index)).await;
@@ -362,14 +406,15 @@ impl Controller {
 
     /// As [`Controller::write`], counting forwarding hops, returning the raw response and the
     /// index it was committed at.
-    pub async fn write_hops(&self, req: Request, hops: u32) -> Result<Committed, ApiError> {
+    pub async fn write_hops(&self, req: WriteRequest, hops: u32) -> Result<Committed, ApiError> {
         let deadline = Instant::now() + WRITE_TIMEOUT;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Err(self.no_quorum());
             }
-            match tokio::time::timeout(remaining, self.raft.client_write(req.clone())).await {
+            let entry = Request::new(req.origin.clone(), req.command.clone());
+            match tokio::time::timeout(remaining, self.raft.client_write(entry)).await {
                 Err(_) => return Err(self.no_quorum()),
                 Ok(Ok(resp)) => return Ok(Committed { response: resp.data, index: resp.log_id.index }),
                 Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(fwd)))) => {
@@ -536,10 +581,10 @@ impl Controller {
             joined_at: state::now_ms(),
             cert_serial: cert.serial.clone(),
         };
-        self.write(Request::new(
-            format!("join token {}", token.id),
+        self.write(
+            Origin::system(format!("join token {}", token.id)),
             Command::AddNode { node, token_id: token.id.clone() },
-        ))
+        )
         .await?;
         tracing::info!(node = %req.name, id = %keys::node_id_text(node_id), kind = ?req.kind, "node joined");
         Ok(JoinResponse {
@@ -603,13 +648,14 @@ impl Controller {
         )
     }
 
-    /// Removes a node; a control node leaves the Raft membership first.
-    pub async fn remove(&self, caller: &Caller, node_id: NodeId, hops: u32) -> Result<(), ApiError> {
-        let body = (node_id, caller.actor());
-        self.on_leader("/cluster/v1/remove", &body, hops, || self.remove_local(node_id, caller.actor())).await
+    /// Removes a node; a control node leaves the Raft membership first. The leader checks
+    /// that the origin's credential is still valid before it changes anything.
+    pub async fn remove(&self, req: RemoveRequest, hops: u32) -> Result<(), ApiError> {
+        self.on_leader("/cluster/v1/remove", &req, hops, || self.remove_local(req.node, req.origin.clone())).await
     }
 
-    async fn remove_local(&self, node_id: NodeId, actor: String) -> Result<(), ApiError> {
+    async fn remove_local(&self, node_id: NodeId, origin: Origin) -> Result<(), ApiError> {
+        self.confirm_origin(&origin).await?;
         let _serial = self.membership_lock.lock().await;
         let node = self
             .db
@@ -647,14 +693,25 @@ impl Controller {
                 Err(_) => return Err(self.no_quorum()),
             }
         }
+        // A removed control node knew the join tokens: replace them in the same entry, so it
+        // cannot bring a node of its own back in.
+        let tokens = match node.kind {
+            NodeKind::Controller => Some(new_tokens(&self.cluster_record()?.ca).map_err(internal)?),
+            NodeKind::Proxy => None,
+        };
         // If this node removed itself it is no longer leader: `write` forwards to the new one.
-        self.write(Request::new(actor, Command::RemoveNode { id: node_id })).await
+        self.write(origin, Command::RemoveNode { id: node_id, tokens }).await
     }
 
     pub async fn rotate_tokens(&self, caller: &Caller) -> Result<(), ApiError> {
         let ca = self.cluster_record()?.ca;
         let (control, data) = new_tokens(&ca).map_err(internal)?;
-        self.write(Request::new(caller.actor(), Command::RotateTokens { control, data })).await
+        self.write(self.origin_of(caller), Command::RotateTokens { control, data }).await
+    }
+
+    /// The origin of an API caller of this controller.
+    pub fn origin_of(&self, caller: &Caller) -> Origin {
+        Origin::of_caller(caller, &self.identity.name)
     }
 }
 

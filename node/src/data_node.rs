@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use traefikee_apiserver::types::NodeList;
+use traefikee_apiserver::types::{ConfigRefusal, NodeList};
 use traefikee_apiserver::ApiError;
 use traefikee_proxy::config::{load_document, Format};
 use traefikee_proxy::engine::{Engine, EngineOptions};
@@ -42,6 +42,10 @@ pub struct DataNode {
     controllers: Mutex<Vec<String>>,
     leader: Mutex<Option<String>>,
     running: AtomicU64,
+    /// The newest version received from the feed, served or refused: the feed's cursor.
+    received: AtomicU64,
+    /// The newest version this node refused to serve, and why; reported in heartbeats.
+    config_refused: Mutex<Option<ConfigRefusal>>,
     /// The last reason a controller gave for refusing this node, so it is logged once.
     refusal: Mutex<Option<String>>,
 }
@@ -81,6 +85,8 @@ impl DataNode {
             controllers: Mutex::new(controllers),
             leader: Mutex::new(None),
             running: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            config_refused: Mutex::new(None),
             refusal: Mutex::new(None),
         });
         if let Some(saved) = node.saved_config() {
@@ -97,13 +103,24 @@ impl DataNode {
         self.running.load(Ordering::Acquire)
     }
 
+    /// Where the feed resumes: after the newest version received, served or not.
+    fn cursor(&self) -> u64 {
+        self.running().max(self.received.load(Ordering::Acquire))
+    }
+
     fn saved_config(&self) -> Option<SavedConfig> {
         let bytes = std::fs::read(self.dir.join(SAVED_CONFIG)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
     async fn apply(&self, document: &str, version: u64) -> Result<(), String> {
-        let doc = load_document(document, Format::Json).map_err(|e| e.to_string())?;
+        // Parsing and validating tens of thousands of routers takes a while: not on the
+        // runtime that serves the traffic.
+        let text = document.to_string();
+        let doc = tokio::task::spawn_blocking(move || load_document(&text, Format::Json))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
         self.engine.apply(doc).await.map_err(|e| e.to_string())?;
         self.running.store(version, Ordering::Release);
         let saved =
@@ -149,7 +166,7 @@ impl DataNode {
             }
             let addr = &order[cursor % order.len()];
             let url =
-                format!("https://{addr}/cluster/v1/config?after={}&wait_ms={}", self.running(), FEED_WAIT.as_millis());
+                format!("https://{addr}/cluster/v1/config?after={}&wait_ms={}", self.cursor(), FEED_WAIT.as_millis());
             let outcome = self.client.get(&url).timeout(FEED_WAIT + Duration::from_secs(5)).send().await;
             match outcome {
                 Ok(resp) if resp.status() == reqwest::StatusCode::NO_CONTENT => {
@@ -158,15 +175,23 @@ impl DataNode {
                 Ok(resp) => match decode::<ConfigUpdate>(resp).await {
                     Ok(update) => {
                         backoff = Duration::from_millis(100);
+                        // Do not ask again for a version this node cannot serve.
+                        self.received.store(update.version, Ordering::Release);
                         match self.apply(&update.document, update.version).await {
-                            Ok(()) => tracing::info!(version = update.version, from = %addr, "configuration applied"),
+                            Ok(()) => {
+                                tracing::info!(version = update.version, from = %addr, "configuration applied");
+                                *self.config_refused.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                            }
                             Err(e) => {
                                 tracing::error!(
                                     version = update.version,
+                                    running = self.running(),
                                     "configuration refused, the previous one keeps serving: {e}"
                                 );
-                                // Do not spin on a version this node cannot serve.
-                                self.running.store(update.version, Ordering::Release);
+                                // Heartbeats report it: `list-nodes --details` and `deploy
+                                // --wait` show the refusal, never a version not served.
+                                *self.config_refused.lock().unwrap_or_else(|p| p.into_inner()) =
+                                    Some(ConfigRefusal { version: update.version, error: e });
                             }
                         }
                     }
@@ -199,6 +224,7 @@ impl DataNode {
                 name: Some(self.identity.name.clone()),
                 address: Some(self.address.clone()),
                 config_version: Some(self.running()),
+                config_refused: self.config_refused.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             };
             let sends = self.controllers().into_iter().map(|addr| {
                 let req = self

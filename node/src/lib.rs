@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line and calls [`cli::run`].
 
 pub mod api;
+pub mod authz;
 pub mod backup;
 pub mod cli;
 pub mod cluster_port;

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::NodeKind;
+use traefikee_apiserver::types::ConfigRefusal;
+
+use crate::raft::NodeId;
+use crate::state::{Command, NodeKind, Origin};
 
 /// `POST /cluster/v1/join`: a new node presents a token and a CSR.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,8 +54,12 @@ pub struct Heartbeat {
     pub name: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
+    /// The version the node serves.
     #[serde(default)]
     pub config_version: Option<u64>,
+    /// The newest version it received and refused to serve, and why.
+    #[serde(default)]
+    pub config_refused: Option<ConfigRefusal>,
 }
 
 /// `POST /cluster/v1/heartbeat` answer: the controllers, so nodes learn new ones, and the
@@ -79,6 +86,43 @@ pub struct ConfigUpdate {
 pub struct AbortRequest {
     pub reason: String,
 }
+
+/// `POST /cluster/v1/write`: a controller forwards a write to the leader. The leader builds
+/// the Raft entry (time, audit actor) itself; the state machine checks the origin's
+/// credential when it applies it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteRequest {
+    pub origin: Origin,
+    pub command: Command,
+}
+
+/// `POST /cluster/v1/remove`: a controller forwards `rm-node` to the leader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveRequest {
+    pub node: NodeId,
+    pub origin: Origin,
+}
+
+/// `POST /cluster/v1/read-index` answer: the leader confirmed its leadership with a quorum;
+/// a follower that has applied `index` reads state at least as new as any acknowledged write.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadIndex {
+    pub index: u64,
+}
+
+/// `GET /cluster/v1/leader`: who this controller follows, for a restarted controller that
+/// must find the leader a quorum agrees on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeaderView {
+    pub leader: Option<NodeId>,
+    pub term: u64,
+}
+
+/// Response header on a refusal of the cluster port meaning "your certificate was removed
+/// from the cluster": the node that gets it stops.
+pub const REMOVED_HEADER: &str = "x-traefikee-removed";
 
 /// Header carrying how many times a request was forwarded between controllers.
 pub const HOPS_HEADER: &str = "x-traefikee-hops";

@@ -29,6 +29,14 @@ pub fn credential(serial: &str) -> String {
     format!("{CREDENTIAL_PREFIX}{serial}")
 }
 
+/// Node certificates the cluster issued (written when a node joins): only these may come
+/// back after their node was forgotten.
+pub const ISSUED_PREFIX: &str = "issued/";
+
+pub fn issued(serial: &str) -> String {
+    format!("{ISSUED_PREFIX}{serial}")
+}
+
 pub fn revoked(serial: &str) -> String {
     format!("{REVOKED_PREFIX}{serial}")
 }

@@ -16,7 +16,7 @@ use crate::cli::{Failure, Outcome};
 use crate::controller::{new_tokens, Controller};
 use crate::raft::NodeAddr;
 use crate::state::{
-    self, keys, BootstrapPlan, ClusterRecord, Command, EnrollmentRecord, InitCluster, NodeKind, NodeRecord, Request,
+    self, keys, BootstrapPlan, ClusterRecord, Command, EnrollmentRecord, InitCluster, NodeKind, NodeRecord, Origin,
 };
 use crate::statedir::{write_private, NodeIdentity, StateDir};
 use crate::wire::{AbortRequest, PeerInfo};
@@ -179,11 +179,11 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
             revoked: None,
         },
     }));
-    controller.write(Request::new(format!("bootstrap {name}"), init)).await?;
+    controller.write(Origin::system(format!("bootstrap {name}")), init).await?;
     if let Some(mut r) = restored {
         r.restore.keep_version = true;
         controller
-            .write(Request::new(format!("bootstrap {name} from {}", r.file), Command::Restore(Box::new(r.restore))))
+            .write(Origin::system(format!("bootstrap {name} from {}", r.file)), Command::Restore(Box::new(r.restore)))
             .await?;
     }
     write_credentials(&args.mtlscertsoutputdir, &ca.cert_pem, &enrollment_cert.cert_pem, &enrollment_key)?;
@@ -307,7 +307,7 @@ async fn hand_over(c: &Arc<Controller>, wanted: u32, deadline: Instant, timeout:
         }
     };
     let _serial = c.membership_lock.lock().await;
-    c.write(Request::new("bootstrap", Command::FinishBootstrap)).await.map_err(|e| e.message)?;
+    c.write(Origin::system("bootstrap"), Command::FinishBootstrap).await.map_err(|e| e.message)?;
     let voters: BTreeSet<u64> = successors.iter().map(|p| p.id).collect();
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(5));

@@ -98,9 +98,17 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
     let api_tls = server_config(&id.ca_pem, &id.cert_pem, &id.key_pem, ClientAuth::Required).map_err(tls_err)?;
     let cp: Arc<dyn ControlPlane> = Arc::new(Api(controller.clone()));
     let api = traefikee_apiserver::router(cp);
-    tokio::spawn(transport::serve_tls(bound.cluster, cluster_tls, crate::cluster_port::router(controller.clone())));
-    tokio::spawn(transport::serve_tls(bound.api, api_tls, api.clone()));
+    let limits = transport::Limits::within_fd_limit(transport::raise_fd_limit());
+    tokio::spawn(transport::serve_tls(
+        bound.cluster,
+        cluster_tls,
+        crate::cluster_port::router(controller.clone()),
+        "cluster port",
+        limits.clone(),
+    ));
+    tokio::spawn(transport::serve_tls(bound.api, api_tls, api.clone(), "API", limits));
     tokio::spawn(transport::serve_socket(bound.socket, api));
+    controller.spawn_quarantine();
     controller.spawn_heartbeats();
     controller.spawn_cleanup();
     Ok(())
@@ -109,6 +117,7 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
 /// Runs until SIGINT/SIGTERM (a clean stop) or until the bootstrap node aborts.
 pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, socket: &std::path::Path) -> Outcome {
     let mut abort = controller.abort.subscribe();
+    let mut removed = controller.removed.subscribe();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot watch for SIGTERM: {e}")))?;
     let outcome = tokio::select! {
@@ -118,6 +127,13 @@ pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, so
             let reason = reason.ok().and_then(|r| r.clone()).unwrap_or_default();
             Err(Failure::refused(format!("the bootstrap node gave up: {reason}; no cluster was created")))
         }
+        reason = removed.wait_for(|r| r.is_some()) => {
+            let reason = reason.ok().and_then(|r| r.clone()).unwrap_or_default();
+            tracing::error!("this control node was removed from the cluster ({reason}); stopping");
+            // Its state dir stays as it is (an operator may want to look at it); it never
+            // serves again, since every controller refuses its certificate.
+            return finish_removed(controller, socket, reason).await;
+        }
     };
     tracing::info!("stopping");
     let _ = controller.raft.shutdown().await;
@@ -126,6 +142,16 @@ pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, so
     }
     let _ = std::fs::remove_file(socket);
     outcome
+}
+
+async fn finish_removed(controller: &Arc<Controller>, socket: &std::path::Path, reason: String) -> Outcome {
+    let _ = controller.raft.shutdown().await;
+    let _ = std::fs::remove_file(socket);
+    Err(Failure::new(
+        ErrorCode::Forbidden,
+        format!("this control node was removed from the cluster ({reason}); it stopped"),
+    )
+    .hint("to bring this machine back, start it with a fresh --statedir and the control node token (`traefikee env` on a control node)"))
 }
 
 /// The default node name: the host name.

@@ -19,16 +19,19 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{NodeAddr, NodeId, SnapshotMeta, TypeConfig, Vote};
+use crate::authz::RemovedSignal;
 
 /// Creates connections to peers; shares one HTTP client (and its connection pool).
 #[derive(Clone)]
 pub struct Network {
     client: reqwest::Client,
+    removed: RemovedSignal,
 }
 
 impl Network {
-    pub fn new(client: reqwest::Client) -> Self {
-        Network { client }
+    /// `removed` fires when a peer answers that this node's certificate was removed.
+    pub fn new(client: reqwest::Client, removed: RemovedSignal) -> Self {
+        Network { client, removed }
     }
 }
 
@@ -36,7 +39,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Connection;
 
     async fn new_client(&mut self, target: NodeId, node: &NodeAddr) -> Connection {
-        Connection { client: self.client.clone(), target, addr: node.addr.clone() }
+        Connection { client: self.client.clone(), target, addr: node.addr.clone(), removed: self.removed.clone() }
     }
 }
 
@@ -44,6 +47,7 @@ pub struct Connection {
     client: reqwest::Client,
     target: NodeId,
     addr: String,
+    removed: RemovedSignal,
 }
 
 /// An install-snapshot chunk on the wire, with its data in base64 rather than a JSON array.
@@ -114,6 +118,7 @@ impl Connection {
         })?;
         let status = resp.status();
         if !status.is_success() {
+            self.removed.check_answer(&self.addr, resp.headers());
             let text = resp.text().await.unwrap_or_default();
             return Err(RPCError::Network(NetworkError::new(&Message(format!("{url}: HTTP {status}: {text}")))));
         }

@@ -1,4 +1,5 @@
-//! Raft RPC endpoints on the cluster port; only controllers may call them.
+//! Raft RPC endpoints on the cluster port; only controllers whose certificate is not revoked
+//! may call them (a removed node's elections never reach the others' terms).
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, InstallSnapsho
 
 use super::network::SnapshotChunk;
 use super::{NodeId, TypeConfig};
-use crate::cluster_port::ControllerPeer;
+use crate::cluster_port::RaftPeer;
 use crate::controller::Controller;
 
 pub fn routes() -> Router<Arc<Controller>> {
@@ -19,14 +20,14 @@ pub fn routes() -> Router<Arc<Controller>> {
         .route("/raft/v1/vote", post(vote))
         .route("/raft/v1/snapshot", post(snapshot))
         // Entries carry whole configurations; axum's default 2 MB would refuse a batch of
-        // them forever (every retry is the same payload). Only controllers get past
-        // `ControllerPeer`, which runs before the body is read.
+        // them forever (every retry is the same payload). Only unrevoked controllers get past
+        // `RaftPeer`, which runs before the body is read.
         .layer(DefaultBodyLimit::max(traefikee_apiserver::MAX_BODY_BYTES))
 }
 
 async fn append(
     State(c): State<Arc<Controller>>,
-    _: ControllerPeer,
+    _: RaftPeer,
     Json(req): Json<AppendEntriesRequest<TypeConfig>>,
 ) -> Json<Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>> {
     Json(c.raft.append_entries(req).await)
@@ -34,7 +35,7 @@ async fn append(
 
 async fn vote(
     State(c): State<Arc<Controller>>,
-    _: ControllerPeer,
+    _: RaftPeer,
     Json(req): Json<VoteRequest<NodeId>>,
 ) -> Json<Result<VoteResponse<NodeId>, RaftError<NodeId>>> {
     Json(c.raft.vote(req).await)
@@ -42,7 +43,7 @@ async fn vote(
 
 async fn snapshot(
     State(c): State<Arc<Controller>>,
-    _: ControllerPeer,
+    _: RaftPeer,
     Json(chunk): Json<SnapshotChunk>,
 ) -> Result<
     Json<Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>>,

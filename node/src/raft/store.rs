@@ -426,6 +426,65 @@ mod tests {
         }
     }
 
+    /// A command whose origin's credential was revoked by an earlier entry changes nothing,
+    /// whichever controller proposed it (issue 12: a forwarded write is re-authorized in log
+    /// order, not by the proposer's memory).
+    #[test]
+    fn a_command_from_a_revoked_credential_changes_nothing() {
+        use crate::state::{apply, Command, Origin, RefusalKind, Request, Response};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(dir.path()).expect("open");
+        let bob = Origin::Operator { name: "bob".into(), serial: "0abc".into() };
+        let deploy = || Command::Deploy { document: "{}".into(), summary: "s".into() };
+        let mut txn = db.env.write_txn().expect("txn");
+        let enrollment = crate::state::EnrollmentRecord {
+            id: "e1".into(),
+            serial: "0e".into(),
+            created_at: 0,
+            consumed: None,
+            for_name: Some("bob".into()),
+            not_after: i64::MAX,
+            created_by: "local socket".into(),
+            revoked: None,
+        };
+        let root = Origin::Local { node: "c1".into() };
+        let create = Command::CreateEnrollment(enrollment);
+        assert_eq!(apply(db.sm, &mut txn, &Request::new(root.clone(), create)).unwrap(), Response::Done);
+        let credential = crate::state::CredentialRecord {
+            serial: "0abc".into(),
+            name: "bob".into(),
+            created_at: 0,
+            not_after: i64::MAX,
+            enrollment: "e1".into(),
+            revoked: None,
+        };
+        let exchange = Command::ExchangeEnrollment { enrollment: "e1".into(), credential };
+        let by_enrollment = Origin::Enrollment { id: "e1".into(), serial: "0e".into() };
+        assert_eq!(apply(db.sm, &mut txn, &Request::new(by_enrollment, exchange)).unwrap(), Response::Done);
+        assert_eq!(apply(db.sm, &mut txn, &Request::new(bob.clone(), deploy())).unwrap(), Response::Done);
+
+        // A forged origin (a credential the cluster never issued) changes nothing.
+        let forged = Origin::Operator { name: "admin".into(), serial: "01".into() };
+        match apply(db.sm, &mut txn, &Request::new(forged, deploy())).unwrap() {
+            Response::Refused(r) => assert!(r.message.contains("was not issued by this cluster"), "{}", r.message),
+            other => panic!("a forged origin's deploy applied: {other:?}"),
+        }
+        let revoke = Command::Revoke { serials: vec!["0abc".into()] };
+        assert_eq!(apply(db.sm, &mut txn, &Request::new(root, revoke)).unwrap(), Response::Done);
+        match apply(db.sm, &mut txn, &Request::new(bob, deploy())).unwrap() {
+            Response::Refused(r) => {
+                assert_eq!(r.kind, RefusalKind::Unauthorized);
+                assert!(r.message.contains("operator bob (0abc) has been revoked"), "{}", r.message);
+            }
+            other => panic!("a revoked operator's deploy applied: {other:?}"),
+        }
+        txn.commit().expect("commit");
+        assert_eq!(db.read(|v| v.config_version()).unwrap(), 1);
+        let audit = db.read(|v| v.audit(10)).unwrap();
+        assert_eq!(audit.iter().filter(|a| a.action == "config.deploy").count(), 1);
+        assert!(audit.iter().any(|a| a.action == "config.deploy" && a.actor == "operator bob"), "{audit:?}");
+    }
+
     /// openraft's own conformance suite, on our LMDB store.
     #[test]
     fn openraft_storage_suite() {

@@ -3,18 +3,39 @@ use traefikee_pki::{JoinToken, TokenRole};
 
 use super::keys;
 use super::read::{get, put, SmDb, StateError, StateView};
-use super::{Command, Consumption, CredentialRecord, NodeKind, RefusalKind, Request, Response};
+use super::{Command, Consumption, CredentialRecord, NodeKind, Origin, RefusalKind, Request, Response};
 
 /// How many audit records are kept; older ones are dropped as new ones come.
 const AUDIT_RETENTION: u64 = 10_000;
 
 /// Applies one command inside the caller's write transaction.
 pub fn apply(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, StateError> {
+    if let Some(origin) = &req.origin {
+        if let Some(why) = origin_refused(&view(db, txn), origin)? {
+            return Ok(Response::refused(RefusalKind::Unauthorized, format!("{why}; nothing was changed")));
+        }
+    }
     let (response, detail) = apply_command(db, txn, req)?;
     if let (Response::Done, Some((action, detail))) = (&response, detail) {
         audit(db, txn, req, action, detail)?;
     }
     Ok(response)
+}
+
+/// Checked here, in log order, so that a credential revoked by an earlier entry changes
+/// nothing, whichever controller authenticated the request and however stale it was; and a
+/// credential the cluster never issued (a forged origin) changes nothing either.
+fn origin_refused(v: &StateView<'_>, origin: &Origin) -> Result<Option<String>, StateError> {
+    let Some(serial) = origin.credential_serial() else { return Ok(None) };
+    if v.is_revoked(serial)? {
+        return Ok(Some(format!("the credential of {} ({serial}) has been revoked", origin.actor())));
+    }
+    let issued = match origin {
+        Origin::Operator { name, .. } => v.credential(serial)?.is_some_and(|c| &c.name == name),
+        Origin::Enrollment { id, .. } => v.enrollment(id)?.is_some_and(|e| e.serial == serial),
+        Origin::Local { .. } | Origin::System { .. } => true,
+    };
+    Ok((!issued).then(|| format!("the credential of {} ({serial}) was not issued by this cluster", origin.actor())))
 }
 
 type Applied = (Response, Option<(&'static str, String)>);
@@ -42,6 +63,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             put(db, txn, &keys::token(TokenRole::Control), control)?;
             put(db, txn, &keys::token(TokenRole::Data), data)?;
             put(db, txn, &keys::node(node.id), node)?;
+            put(db, txn, &keys::issued(&node.cert_serial), &node.id)?;
             put(db, txn, &keys::enrollment(&enrollment.id), enrollment)?;
             done("cluster.init", format!("cluster {} ({}) created by {}", cluster.name, cluster.id, node.name))
         }
@@ -78,6 +100,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                 );
             }
             put(db, txn, &keys::node(node.id), node)?;
+            put(db, txn, &keys::issued(&node.cert_serial), &node.id)?;
             let kind = match node.kind {
                 NodeKind::Controller => "control node",
                 NodeKind::Proxy => "data node",
@@ -87,14 +110,20 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                 format!("{kind} {} ({}) joined from {}", node.name, keys::node_id_text(node.id), node.address),
             )
         }
-        Command::RemoveNode { id } => {
+        Command::RemoveNode { id, tokens } => {
             let Some(node) = view(db, txn).node(*id)? else {
                 return refused(RefusalKind::NotFound, format!("no node with id {}", keys::node_id_text(*id)));
             };
             db.delete(txn, &keys::node(*id))?;
             // Its certificate is no longer welcome anywhere.
             put(db, txn, &keys::revoked(&node.cert_serial), &req.at)?;
-            done("node.remove", format!("{} ({}) removed", node.name, keys::node_id_text(*id)))
+            let mut detail = format!("{} ({}) removed", node.name, keys::node_id_text(*id));
+            if let Some((control, data)) = tokens {
+                put(db, txn, &keys::token(TokenRole::Control), control)?;
+                put(db, txn, &keys::token(TokenRole::Data), data)?;
+                detail.push_str("; join tokens replaced");
+            }
+            done("node.remove", detail)
         }
         Command::ForgetNode { id } => {
             let Some(node) = view(db, txn).node(*id)? else {
@@ -110,6 +139,12 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             let v = view(db, txn);
             if v.is_revoked(&node.cert_serial)? {
                 return refused(RefusalKind::Unauthorized, format!("{} was removed from the cluster", node.name));
+            }
+            if db.get(txn, &keys::issued(&node.cert_serial))?.is_none() {
+                return refused(
+                    RefusalKind::Unauthorized,
+                    format!("the certificate {} was never issued to a node of this cluster", node.cert_serial),
+                );
             }
             if v.node(node.id)?.is_some() {
                 return Ok((Response::Done, None));
@@ -270,6 +305,9 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
         if db.get(txn, &keys::revoked(serial))?.is_none() {
             put(db, txn, &keys::revoked(serial), at)?;
         }
+    }
+    for (serial, node) in &r.issued {
+        put(db, txn, &keys::issued(serial), node)?;
     }
     if !credentials.is_empty() || !enrollments.is_empty() {
         done_parts.push(format!("{} credential records", credentials.len() + enrollments.len()));

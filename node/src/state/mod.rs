@@ -20,17 +20,75 @@ pub use traefikee_records::{
     EnrollmentRecord, NodeKind, NodeRecord, TokenRecord, UnixMillis,
 };
 
-/// A Raft entry's payload: who asked, when, and what.
+/// A Raft entry's payload: who asked, when, and what. Built by the leader that proposes it
+/// (a forwarded write carries only its [`Origin`] and [`Command`]), so the time and the audit
+/// actor never come from a request body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
+    /// How the audit trail names the origin.
     pub actor: String,
     pub at: UnixMillis,
+    /// Entries written before origins were recorded have none.
+    #[serde(default)]
+    pub origin: Option<Origin>,
     pub command: Command,
 }
 
 impl Request {
-    pub fn new(actor: impl Into<String>, command: Command) -> Self {
-        Request { actor: actor.into(), at: now_ms(), command }
+    pub fn new(origin: Origin, command: Command) -> Self {
+        Request { actor: origin.actor(), at: now_ms(), origin: Some(origin), command }
+    }
+}
+
+/// Who asked for a command, as authenticated by the controller that received the request.
+/// A credential's serial travels with it: the state machine refuses the command if that
+/// credential was revoked by an earlier entry, whichever controller proposed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// An operator's personal certificate.
+    Operator { name: String, serial: String },
+    /// A one-time enrollment certificate, being exchanged.
+    Enrollment { id: String, serial: String },
+    /// Root on a control node, through its local socket.
+    Local { node: String },
+    /// The cluster itself: bootstrap, a join admitted by token, a data node coming back,
+    /// the leader's cleanup.
+    System { what: String },
+}
+
+impl Origin {
+    pub fn system(what: impl Into<String>) -> Self {
+        Origin::System { what: what.into() }
+    }
+
+    /// The API caller as an origin; `node` names the controller whose socket a local caller
+    /// used.
+    pub fn of_caller(caller: &traefikee_apiserver::Caller, node: &str) -> Self {
+        use traefikee_apiserver::Caller;
+        match caller {
+            Caller::Local => Origin::Local { node: node.to_string() },
+            Caller::Operator { name, serial } => Origin::Operator { name: name.clone(), serial: serial.clone() },
+            Caller::Enrollment { id, serial } => Origin::Enrollment { id: id.clone(), serial: serial.clone() },
+        }
+    }
+
+    /// How the audit trail names it.
+    pub fn actor(&self) -> String {
+        match self {
+            Origin::Operator { name, .. } => format!("operator {name}"),
+            Origin::Enrollment { id, .. } => format!("enrollment {id}"),
+            Origin::Local { .. } => "local socket".to_string(),
+            Origin::System { what } => what.clone(),
+        }
+    }
+
+    /// The serial of the credential that must still be valid when the command applies.
+    pub fn credential_serial(&self) -> Option<&str> {
+        match self {
+            Origin::Operator { serial, .. } | Origin::Enrollment { serial, .. } => Some(serial),
+            Origin::Local { .. } | Origin::System { .. } => None,
+        }
     }
 }
 
@@ -43,9 +101,12 @@ pub enum Command {
         node: NodeRecord,
         token_id: String,
     },
-    /// `rm-node`: the node leaves the registry and its certificate is revoked.
+    /// `rm-node`: the node leaves the registry and its certificate is revoked. Removing a
+    /// control node also replaces the join tokens it knew.
     RemoveNode {
         id: u64,
+        #[serde(default)]
+        tokens: Option<(TokenRecord, TokenRecord)>,
     },
     /// A data node silent for longer than the grace period leaves the list; its certificate
     /// stays valid so it re-registers when it comes back.
@@ -102,6 +163,10 @@ pub struct Restore {
     pub credentials: Vec<CredentialRecord>,
     /// Revoked serials and when they were revoked.
     pub revoked: Vec<(String, UnixMillis)>,
+    /// Node certificates the cluster issued (serial, node id): data nodes of the archive's
+    /// cluster may come back.
+    #[serde(default)]
+    pub issued: Vec<(String, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

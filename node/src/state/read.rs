@@ -84,6 +84,10 @@ impl<'t> StateView<'t> {
         self.prefix(keys::ENROLLMENT_PREFIX)
     }
 
+    pub fn credential(&self, serial: &str) -> Result<Option<CredentialRecord>, StateError> {
+        get(self.db, self.txn, &keys::credential(serial))
+    }
+
     pub fn credentials(&self) -> Result<Vec<CredentialRecord>, StateError> {
         self.prefix(keys::CREDENTIAL_PREFIX)
     }

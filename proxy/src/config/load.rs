@@ -55,6 +55,7 @@ impl Format {
 
 /// Deserializes `text` into `T`, reporting the first problem with its key path and line.
 pub(crate) fn parse<T: DeserializeOwned + Default>(text: &str, format: Format) -> Result<T, ParseError> {
+    super::nesting::check(text, format)?;
     match format {
         Format::Yaml => {
             // An empty YAML document (or one with only comments) is an empty configuration.
