@@ -26,6 +26,16 @@ pub struct BadRequest {
     pub reason: &'static str,
 }
 
+/// The request cannot be read unambiguously (RFC 9112): more than one `Host`, a `Host` that is
+/// missing, malformed or disagrees with the request target, or a body whose framing is broken.
+/// Answered as Go's server answers requests it cannot read, and never passed on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed request: {reason}")]
+pub struct MalformedRequest {
+    /// What is wrong, in Go's words where Go refuses the same request.
+    pub reason: &'static str,
+}
+
 /// The service has no server in rotation (none configured, or all unhealthy).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("service {service} has no available server")]
@@ -66,6 +76,9 @@ pub enum ProxyError {
     /// 400.
     #[error(transparent)]
     BadRequest(#[from] BadRequest),
+    /// 400, with the reason.
+    #[error(transparent)]
+    MalformedRequest(#[from] MalformedRequest),
     /// 503.
     #[error(transparent)]
     NoAvailableServer(#[from] NoAvailableServer),
@@ -88,7 +101,7 @@ impl ProxyError {
     pub fn status(&self) -> StatusCode {
         match self {
             ProxyError::NoRoute(_) => StatusCode::NOT_FOUND,
-            ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProxyError::BadRequest(_) | ProxyError::MalformedRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::NoAvailableServer(_) => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::UpstreamFailed(_) => StatusCode::BAD_GATEWAY,
             ProxyError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -112,6 +125,8 @@ impl ProxyError {
         let (body, go_http_error): (String, bool) = match &self {
             ProxyError::NoRoute(_) => ("404 page not found\n".to_owned(), true),
             ProxyError::BadRequest(_) => ("400 Bad Request".to_owned(), false),
+            // Go's server (`badRequestError`): `400 Bad Request: <reason>`, no newline.
+            ProxyError::MalformedRequest(e) => (format!("400 Bad Request: {}", e.reason), false),
             ProxyError::NoAvailableServer(_) => ("no available server\n".to_owned(), true),
             ProxyError::ClientClosed(_) => ("Client Closed Request".to_owned(), false),
             _ => (status.canonical_reason().unwrap_or_default().to_owned(), false),
@@ -153,6 +168,7 @@ mod tests {
     fn statuses_follow_traefik() {
         let cases: Vec<(ProxyError, u16)> = vec![
             (NoRouteMatched.into(), 404),
+            (MalformedRequest { reason: "too many Host headers" }.into(), 400),
             (NoAvailableServer { service: "s".into() }.into(), 503),
             (UpstreamFailed { server: "u".into(), cause: "refused".into() }.into(), 502),
             (UpstreamTimeout { server: "u".into() }.into(), 504),

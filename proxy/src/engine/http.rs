@@ -1,6 +1,6 @@
 //! Serving HTTP on an accepted connection (plain or TLS): HTTP/1.1 and HTTP/2 (ALPN, or h2c
-//! with prior knowledge) through hyper's auto builder, and the per-request path: entry point
-//! normalization and forwarded headers, `/ping` and `/metrics`, routing, the router's chain,
+//! with prior knowledge) through hyper's auto builder, and the per-request path: the host
+//! checked (see `host`), entry point normalization and forwarded headers, `/ping` and `/metrics`, routing, the router's chain,
 //! then entry point metrics and the access log.
 
 use std::net::IpAddr;
@@ -19,10 +19,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
 use super::state::{EntryPointRuntime, RouteEntry};
-use super::{forwarded, Shared};
+use super::{forwarded, host, Shared};
 use crate::body::{boxed, full, Body, BoxError, Request, Response};
 use crate::context::ConnectionInfo;
-use crate::errors::{BadRequest, NoRouteMatched, ProxyError};
+use crate::errors::{BadRequest, MalformedRequest, NoRouteMatched, ProxyError};
 use crate::observability::access_log::{AccessLog, LogEntry};
 use crate::observability::metrics::request_protocol;
 use crate::rule::{normalized_path, RequestView};
@@ -185,16 +185,20 @@ async fn handle(ctx: Arc<ConnCtx>, req: http::Request<Incoming>) -> Response {
     let protocol = request_protocol(req.headers());
 
     // Go's `Request.Host`: the authority of an absolute target (HTTP/2's `:authority`), else
-    // the Host header. Middlewares and upstreams read it from the Host header.
-    if let Some(authority) = req.uri().authority() {
-        if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
-            req.headers_mut().insert(header::HOST, v);
-        }
+    // the Host header; one host or none, refused below when ambiguous. Middlewares and
+    // upstreams read it from the Host header.
+    let request_host = host::request_host(version, &method, req.uri(), req.headers());
+    if let Ok(Some(value)) = &request_host {
+        req.headers_mut().insert(header::HOST, value.clone());
     }
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
 
     let mut route_info = None;
-    let resp = 'answer: {
+    let mut resp = 'answer: {
+        if let Err(reason) = request_host {
+            tracing::debug!(peer = %ctx.info.peer, reason, "request refused before routing");
+            break 'answer ProxyError::from(MalformedRequest { reason }).into_response();
+        }
         let Some(ep) = &ep else { break 'answer ProxyError::from(NoRouteMatched).into_response() };
         // The entry point's path normalization (Traefik forwards the normalized path).
         let path = match normalized_path(req.uri().path()) {
@@ -246,6 +250,13 @@ async fn handle(ctx: Arc<ConnCtx>, req: http::Request<Incoming>) -> Response {
         }
     };
 
+    // Go closes the connection after refusing a request it cannot read; after a broken body
+    // nothing on it can be trusted either.
+    if version < Version::HTTP_2
+        && matches!(resp.extensions().get::<ProxyError>(), Some(ProxyError::MalformedRequest(_)))
+    {
+        resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let status = resp.status().as_u16();
     if let Some(series) = ep.as_ref().and_then(|ep| ep.series.as_ref()) {
         series.observe(status, &method, protocol, started.elapsed().as_secs_f64());

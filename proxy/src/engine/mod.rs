@@ -13,6 +13,7 @@
 //! or disappeared stops accepting, and its open connections finish their requests and close.
 
 mod forwarded;
+mod host;
 mod http;
 mod internal;
 mod listener;

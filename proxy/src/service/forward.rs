@@ -1,19 +1,26 @@
 //! Forwarding one request to one server, as Go's reverse proxy does for Traefik: hop-by-hop
 //! headers removed both ways, `X-Forwarded-For` extended with the client's IP, the `Host`
 //! passed or replaced, the request target kept as received (Traefik ignores the path of the
-//! server URL), protocol upgrades (WebSocket) spliced once both sides have switched.
+//! server URL), protocol upgrades (WebSocket) spliced once both sides have switched. An
+//! exchange that breaks because the client's body did (a bad chunk, a truncated body) is the
+//! client's error: 400, not the 502 of a failed upstream.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, Uri, Version};
+use hyper::body::{Frame, SizeHint};
 use hyper_util::rt::TokioIo;
 
 use super::upstream::{Transport, Upstream, UpstreamError};
-use crate::body::{boxed, Request, Response};
+use crate::body::{boxed, Body, BoxError, Request, Response};
 use crate::context::ConnectionInfo;
-use crate::errors::{ProxyError, UpstreamFailed, UpstreamTimeout};
+use crate::errors::{MalformedRequest, ProxyError, UpstreamFailed, UpstreamTimeout};
 use crate::middleware::OmitForwardedFor;
 
 /// Where the response came from, put in its extensions for the access log.
@@ -153,12 +160,20 @@ pub(crate) async fn forward(upstream: &Upstream, server: &Server, pass_host: boo
     }
     // Only the extensions the upstream client needs: none of ours leak into hyper's.
     parts.extensions = http::Extensions::new();
+    let body_failed = Arc::new(AtomicBool::new(false));
+    let body = boxed(WatchedBody { inner: body, failed: body_failed.clone() });
     let outgoing = http::Request::from_parts(parts, body);
 
     let started = Instant::now();
     let result = upstream.send(server.transport, outgoing).await;
     let mut resp = match result {
         Ok(resp) => resp,
+        // The exchange broke because the client's body did (bad chunk, truncated): the client's
+        // error, not the upstream's.
+        Err(e) if body_failed.load(Ordering::Acquire) => {
+            tracing::debug!(server = %server.url, cause = ?e, "request body failed while forwarding");
+            return ProxyError::from(MalformedRequest { reason: "malformed request body" }).into_response();
+        }
         Err(UpstreamError::Timeout) => {
             return ProxyError::from(UpstreamTimeout { server: server.url.clone() }).into_response();
         }
@@ -193,4 +208,31 @@ pub(crate) async fn forward(upstream: &Upstream, server: &Server, pass_host: boo
     parts.extensions = http::Extensions::new();
     parts.extensions.insert(origin);
     Response::from_parts(parts, boxed(body))
+}
+
+/// The request body on its way upstream, noting when reading it fails.
+struct WatchedBody {
+    inner: Body,
+    failed: Arc<AtomicBool>,
+}
+
+impl hyper::body::Body for WatchedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Err(_))) = &polled {
+            self.failed.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
