@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'traefikeectl' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -51,7 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--onpremise.apiaddress', '--onpremise.apiaddress', [CompletionResultType]::ParameterName, 'API address of a controller, or of a VIP in front of the controllers')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The cluster''s namespace (with --kubernetes)')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Your operator name, when the credentials do not fix one (default: $USER)')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--kubernetes', '--kubernetes', [CompletionResultType]::ParameterName, 'Connect to a cluster installed with `install --kubernetes` (current kubeconfig context): read its one-time credential Secret, use it, delete it')
@@ -63,7 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;list-nodes' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--details', '--details', [CompletionResultType]::ParameterName, 'Show ids, membership, status and availability')
@@ -74,7 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;rm-node' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -84,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;status' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -94,7 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;tokens' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;tokens;show' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -117,7 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;tokens;rotate' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -142,7 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;credentials' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -157,7 +157,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         }
         'traefikeectl;credentials;create' {
             [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Where to write them (default: ./<name>-credentials)')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -167,7 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;credentials;list' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -177,7 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;credentials;revoke' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -210,7 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--entryPoints', '--entryPoints', [CompletionResultType]::ParameterName, 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS''')
             [CompletionResult]::new('--defaultentrypoints', '--defaultentrypoints', [CompletionResultType]::ParameterName, 'Entry points that routers naming none attach to, comma separated')
             [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'Seconds --wait waits before failing')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate the configuration on the cluster without deploying it')
@@ -222,7 +222,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;get' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -234,7 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;get;config' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -256,7 +256,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         }
         'traefikeectl;audit' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many of the newest entries to show')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -268,7 +268,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         'traefikeectl;backup' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--gzip', '--gzip', [CompletionResultType]::ParameterName, 'Gzip the archive (inside the encryption, if any)')
@@ -283,7 +283,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         }
         'traefikeectl;backup;inspect' {
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Passphrase file, for an encrypted archive')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -306,7 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         'traefikeectl;restore' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The archive to restore')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Passphrase file, for an encrypted archive')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore an archive of another cluster (its configuration only)')
@@ -326,7 +326,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--archivepath', '--archivepath', [CompletionResultType]::ParameterName, 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'The backup''s passphrase, in a file (with --archivepath)')
             [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the controllers and proxies to be ready, in seconds')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Start the cluster on this machine: one loopback address per node')
@@ -342,7 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
         }
         'traefikeectl;uninstall' {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The cluster''s namespace (--kubernetes)')
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Stop the local cluster and remove its state, logs and profile')
@@ -354,7 +354,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;version' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -364,7 +364,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;completion' {
-            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected)')
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

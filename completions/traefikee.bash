@@ -540,7 +540,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__start__subcmd__control__subcmd__node)
-            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --peeraddresses --token --timeout --log.level --help --version"
+            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --peeraddresses --token --tokenfile --timeout --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,6 +582,10 @@ _traefikee() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tokenfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -598,7 +602,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__start__subcmd__data__subcmd__node)
-            opts="-h -V --peeraddresses --token --listen --configfile --metrics.addr --name --statedir --timeout --traefikeesocket --log.level --help --version"
+            opts="-h -V --peeraddresses --token --tokenfile --listen --configfile --metrics.addr --name --statedir --timeout --traefikeesocket --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,6 +613,10 @@ _traefikee() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokenfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

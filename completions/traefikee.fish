@@ -42,13 +42,13 @@ complete -c traefikee -n "__fish_traefikee_needs_command" -f -a "help" -d 'Print
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l listen -d 'Address the cluster port listens on' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l advertise -d 'Address other nodes reach this node\'s cluster port at (default: --listen, unless it is a wildcard address)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l api.addr -d 'Address the mTLS API listens on (default: the --listen IP, port 55055)' -r
-complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l name -d 'Name of this node (default: the host name)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l name -d 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l statedir -d 'Where this node keeps its identity and Raft data' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l datanode-grace-period -d 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l traefikeesocket -d 'The node\'s local API socket' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l controlnodes -d 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l timeout -d 'Seconds to wait for the control nodes before giving up (no cluster is left behind)' -r
-complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l clustername -d 'Name of the cluster' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l clustername -d 'Name of the cluster: 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l mtlscertsoutputdir -d 'Where to write the one-time API credentials for `traefikeectl connect`' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l licensekey -d 'Accepted for compatibility with TraefikEE; traefikee needs no license' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -l archivepath -d 'Start the cluster from a backup archive: same cluster id, CA, tokens, credentials and configuration (--clustername is then the archive\'s)' -r -F
@@ -59,22 +59,24 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand bootstrap" -s V -l v
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l listen -d 'Address the cluster port listens on' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l advertise -d 'Address other nodes reach this node\'s cluster port at (default: --listen, unless it is a wildcard address)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l api.addr -d 'Address the mTLS API listens on (default: the --listen IP, port 55055)' -r
-complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l name -d 'Name of this node (default: the host name)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l name -d 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l statedir -d 'Where this node keeps its identity and Raft data' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l datanode-grace-period -d 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l peeraddresses -d 'Cluster addresses of existing control nodes, comma separated' -r
-complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l token -d 'The control node token (`traefikee env`); not needed to restart from a state dir' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l token -d 'The control node token (`traefikee env`); not needed to restart from a state dir. Prefer TRAEFIKEE_TOKEN or --tokenfile: every user of the machine can read a command line' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l tokenfile -d 'A file holding the control node token, readable by its owner only (mode 0600)' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l timeout -d 'Seconds to keep trying to reach a peer before giving up' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-control-node" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l peeraddresses -d 'Cluster addresses of control nodes, comma separated' -r
-complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l token -d 'The data node token (`traefikee env`); not needed to restart from a state dir' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l token -d 'The data node token (`traefikee env`); not needed to restart from a state dir. Prefer TRAEFIKEE_TOKEN or --tokenfile: every user of the machine can read a command line' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l tokenfile -d 'A file holding the data node token, readable by its owner only (mode 0600)' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l listen -d 'Entry points whose address has no host (`:80`) listen on this IP only, so several data nodes can share a machine' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l configfile -d 'Serve this configuration file (YAML, TOML or JSON) without a cluster, reloading it when it changes: for development and benchmarks' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l metrics.addr -d 'Serve /ping and /metrics (Prometheus) on this address' -r
-complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l name -d 'Name of this node (default: the host name)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l name -d 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l statedir -d 'Where this node keeps its identity and last configuration' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l timeout -d 'Seconds to keep trying to reach a control node when joining' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
     }
     var completions = [
         &'traefikeectl'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -47,7 +47,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --onpremise.apiaddress 'API address of a controller, or of a VIP in front of the controllers'
             cand --namespace 'The cluster''s namespace (with --kubernetes)'
             cand --name 'Your operator name, when the credentials do not fix one (default: $USER)'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --kubernetes 'Connect to a cluster installed with `install --kubernetes` (current kubeconfig context): read its one-time credential Secret, use it, delete it'
@@ -58,7 +58,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;list-nodes'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --details 'Show ids, membership, status and availability'
@@ -68,7 +68,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;rm-node'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -77,7 +77,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;status'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -86,7 +86,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;tokens'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -98,7 +98,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'traefikeectl;tokens;show'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -107,7 +107,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;tokens;rotate'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -127,7 +127,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;tokens;help;help'= {
         }
         &'traefikeectl;credentials'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -141,7 +141,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         }
         &'traefikeectl;credentials;create'= {
             cand --output-dir 'Where to write them (default: ./<name>-credentials)'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -150,7 +150,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;credentials;list'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -159,7 +159,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;credentials;revoke'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -186,7 +186,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --entryPoints 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS'''
             cand --defaultentrypoints 'Entry points that routers naming none attach to, comma separated'
             cand --wait-timeout 'Seconds --wait waits before failing'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --dry-run 'Validate the configuration on the cluster without deploying it'
@@ -197,7 +197,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;get'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -208,7 +208,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'traefikeectl;get;config'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -226,7 +226,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         }
         &'traefikeectl;audit'= {
             cand --limit 'How many of the newest entries to show'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -237,7 +237,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;backup'= {
             cand --file 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)'
             cand --passphrase-file 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --gzip 'Gzip the archive (inside the encryption, if any)'
@@ -251,7 +251,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         }
         &'traefikeectl;backup;inspect'= {
             cand --passphrase-file 'Passphrase file, for an encrypted archive'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -270,7 +270,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;restore'= {
             cand --file 'The archive to restore'
             cand --passphrase-file 'Passphrase file, for an encrypted archive'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --force 'Restore an archive of another cluster (its configuration only)'
@@ -289,7 +289,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --archivepath 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)'
             cand --passphrase-file 'The backup''s passphrase, in a file (with --archivepath)'
             cand --wait-timeout 'How long to wait for the controllers and proxies to be ready, in seconds'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --local 'Start the cluster on this machine: one loopback address per node'
@@ -304,7 +304,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         }
         &'traefikeectl;uninstall'= {
             cand --namespace 'The cluster''s namespace (--kubernetes)'
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --local 'Stop the local cluster and remove its state, logs and profile'
@@ -315,7 +315,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;version'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'
@@ -324,7 +324,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --version 'Print version'
         }
         &'traefikeectl;completion'= {
-            cand --clustername 'Cluster profile to use (default: the last one connected)'
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand -h 'Print help'

@@ -24,7 +24,7 @@ function __fish_traefikeectl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_needs_command" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -50,7 +50,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l on
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l onpremise.apiaddress -d 'API address of a controller, or of a VIP in front of the controllers' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l namespace -d 'The cluster\'s namespace (with --kubernetes)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l name -d 'Your operator name, when the credentials do not fix one (default: $USER)' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -58,26 +58,26 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l ku
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -l force -d 'Replace an existing profile of the same name'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand connect" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -l details -d 'Show ids, membership, status and availability'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand list-nodes" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand rm-node" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand status" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -86,13 +86,13 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and no
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -f -a "show" -d 'Print the join tokens as shell exports'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and not __fish_seen_subcommand_from show rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -101,7 +101,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the join tokens as shell exports'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace both join tokens; the old ones are refused from then on'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -112,19 +112,19 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; a
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -l output-dir -d 'Where to write them (default: ./<name>-credentials)' -r -F
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand credentials; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -138,7 +138,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l con
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l entryPoints -d 'An entry point, as in TraefikEE: \'Name:http Address::80\' or \'Name:https Address::443 TLS\'' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l defaultentrypoints -d 'Entry points that routers naming none attach to, comma separated' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l wait-timeout -d 'Seconds --wait waits before failing' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -146,7 +146,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l dry
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l wait -d 'Wait until every live data node runs the new version'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -154,7 +154,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not _
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s V -l version -d 'Print version'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -163,7 +163,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fis
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l limit -d 'How many of the newest entries to show' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -171,7 +171,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s h -l
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -l file -d 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)' -r -F
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -l passphrase-file -d 'Encrypt the archive (age, scrypt) with the passphrase in this file (first line)' -r -F
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -182,7 +182,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and no
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -f -a "inspect" -d 'Print an archive\'s manifest and verify every checksum (no cluster needed)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and not __fish_seen_subcommand_from inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and __fish_seen_subcommand_from inspect" -l passphrase-file -d 'Passphrase file, for an encrypted archive' -r -F
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and __fish_seen_subcommand_from inspect" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and __fish_seen_subcommand_from inspect" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and __fish_seen_subcommand_from inspect" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -192,7 +192,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and __
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -l file -d 'The archive to restore' -r -F
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -l passphrase-file -d 'Passphrase file, for an encrypted archive' -r -F
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand restore" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -208,7 +208,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l im
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l archivepath -d 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)' -r -F
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l passphrase-file -d 'The backup\'s passphrase, in a file (with --archivepath)' -r -F
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l wait-timeout -d 'How long to wait for the controllers and proxies to be ready, in seconds' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -220,7 +220,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l dr
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s V -l version -d 'Print version'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l namespace -d 'The cluster\'s namespace (--kubernetes)' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -228,13 +228,13 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l 
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -l kubernetes -d 'Remove what `install --kubernetes` created (current kubeconfig context), the controllers\' volumes included, and the profile'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand uninstall" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -l clustername -d 'Cluster profile to use (default: the last one connected)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand completion" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"

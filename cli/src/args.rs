@@ -16,8 +16,9 @@ use crate::output::Format;
     after_help = "Start with `traefikeectl connect`; then every command uses the saved profile."
 )]
 pub struct Cli {
-    /// Cluster profile to use (default: the last one connected).
-    #[arg(long, global = true, env = "TRAEFIKEECTL_CLUSTERNAME")]
+    /// Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters,
+    /// digits, '-', '_' and '.', starting with a letter or a digit.
+    #[arg(long, global = true, env = "TRAEFIKEECTL_CLUSTERNAME", value_parser = traefikee_records::names::parse_cluster_name)]
     pub clustername: Option<String>,
 
     /// Output format of read commands.

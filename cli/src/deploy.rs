@@ -13,6 +13,7 @@ use traefikee_apiserver::types::{
 use traefikee_apiserver::ErrorCode;
 
 use crate::failure::{Failure, Outcome};
+use crate::output::escape;
 
 #[derive(Debug, Clone, Args)]
 pub struct DeployArgs {
@@ -67,11 +68,19 @@ pub fn parse_entry_point(s: &str) -> Result<EntryPointFlag, String> {
     }
 }
 
-/// The request the flags describe; reads the configuration file.
+/// The request the flags describe; reads the configuration file. The flags' entry points
+/// travel apart from the file's text: the controller adds them to the file's before it
+/// validates, so the file's routers may name them.
 pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
     if args.configfile.is_none() && args.entry_points.is_empty() && args.defaultentrypoints.is_empty() {
         return Err(Failure::new(ErrorCode::InvalidRequest, "nothing to deploy")
             .hint("pass --configfile=FILE and/or --entryPoints='Name:http Address::80'"));
+    }
+    for (i, ep) in args.entry_points.iter().enumerate() {
+        if args.entry_points[..i].iter().any(|other| other.name == ep.name) {
+            return Err(Failure::new(ErrorCode::InvalidRequest, format!("--entryPoints declares {:?} twice", ep.name))
+                .hint("give each entry point one --entryPoints flag; nothing was deployed"));
+        }
     }
     let (content, format) = match &args.configfile {
         Some(path) => {
@@ -104,8 +113,8 @@ pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
 
 pub fn report(result: &DeployResult) {
     match result.version {
-        Some(v) => println!("✔ Configuration version {v} deployed: {}", result.summary),
-        None => println!("✔ The configuration is valid: {} (nothing was deployed)", result.summary),
+        Some(v) => println!("✔ Configuration version {v} deployed: {}", escape(&result.summary)),
+        None => println!("✔ The configuration is valid: {} (nothing was deployed)", escape(&result.summary)),
     }
 }
 
@@ -148,8 +157,8 @@ where
                 .iter()
                 .filter(|n| n.config_version.is_none_or(|v| v < version))
                 .map(|n| match n.config_version {
-                    Some(v) => format!("{} (runs {v})", n.name),
-                    None => format!("{} (runs none)", n.name),
+                    Some(v) => format!("{} (runs {v})", escape(&n.name)),
+                    None => format!("{} (runs none)", escape(&n.name)),
                 })
                 .collect();
             return Err(Failure::new(
@@ -185,5 +194,22 @@ mod tests {
             .unwrap_err()
             .contains(r#"unknown entry point field "Compress""#));
         assert!(parse_entry_point("Name:x Address::1 TLS:a.crt,a.key").unwrap_err().contains("tls section"));
+    }
+
+    #[test]
+    fn an_entry_point_declared_twice_is_refused() {
+        let args = |flags: &[&str]| DeployArgs {
+            configfile: None,
+            entry_points: flags.iter().map(|f| parse_entry_point(f).unwrap()).collect(),
+            defaultentrypoints: vec![],
+            dry_run: false,
+            wait: false,
+            wait_timeout: 60,
+        };
+        let err = request(&args(&["Name:web Address::80", "Name:web Address::8080"])).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidRequest.exit_code());
+        assert!(err.message.contains(r#"--entryPoints declares "web" twice"#), "{}", err.message);
+        let req = request(&args(&["Name:web Address::80", "Name:websecure Address::443 TLS"])).unwrap();
+        assert_eq!(req.entry_points.len(), 2);
     }
 }

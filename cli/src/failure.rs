@@ -3,6 +3,8 @@
 
 use traefikee_apiserver::{ApiError, ErrorCode};
 
+use crate::output::escape_text;
+
 #[derive(Debug)]
 pub struct Failure {
     pub message: String,
@@ -25,11 +27,12 @@ impl Failure {
         self
     }
 
-    /// Prints the failure on stderr and returns the exit code.
+    /// Prints the failure on stderr and returns the exit code. Messages often quote what a
+    /// cluster said: control characters are escaped, line breaks kept.
     pub fn report(&self) -> std::process::ExitCode {
-        eprintln!("error: {}", self.message);
+        eprintln!("error: {}", escape_text(&self.message));
         if let Some(hint) = &self.hint {
-            eprintln!("hint: {hint}");
+            eprintln!("hint: {}", escape_text(hint));
         }
         std::process::ExitCode::from(self.code)
     }

@@ -1,4 +1,10 @@
 //! How both command-line tools print: the guide's plain tables, or JSON / YAML.
+//!
+//! Whatever a cluster (or an archive) says is data, never terminal control: tables and the
+//! plain text printers pass it through [`escape`], so a node name holding `\u{1b}[2J` shows
+//! as that text instead of clearing the screen. JSON and YAML escape on their own.
+
+use std::borrow::Cow;
 
 use comfy_table::{presets, ContentArrangement, Table};
 use serde::Serialize;
@@ -26,6 +32,39 @@ pub fn render<T: Serialize>(format: Format, value: &T, table: impl FnOnce(&T) ->
     }
 }
 
+/// Characters that act on a terminal instead of showing: C0 and C1 controls, DEL, and the
+/// Unicode marks that reorder text (bidirectional overrides and isolates).
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape_where(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| acts_on_terminal(c) && !keep(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if acts_on_terminal(c) && !keep(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` with every control character written as an escape (`\u{1b}`, `\n`): one field of a
+/// table or of a line, as the cluster sent it but harmless.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    escape_where(s, |_| false)
+}
+
+/// As [`escape`], keeping line breaks and tabs: a message of several lines.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    escape_where(s, |c| c == '\n' || c == '\t')
+}
+
 /// A table in the guide's style: headers underlined with dashes, columns two spaces apart,
 /// no borders, no trailing spaces.
 pub fn plain_table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
@@ -34,7 +73,7 @@ pub fn plain_table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     table.add_row(headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     table.add_row(headers.iter().map(|h| "-".repeat(h.len())).collect::<Vec<_>>());
     for row in rows {
-        table.add_row(row);
+        table.add_row(row.iter().map(|cell| escape(cell).into_owned()).collect::<Vec<_>>());
     }
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
@@ -70,7 +109,7 @@ pub fn cluster_info(info: &ClusterInfo) -> String {
             ),
         ),
     ];
-    lines.iter().map(|(k, v)| format!("{:<12} {v}\n", format!("{k}:"))).collect()
+    lines.iter().map(|(k, v)| format!("{:<12} {}\n", format!("{k}:"), escape(v))).collect()
 }
 
 fn role_label(node: &NodeInfo) -> String {
@@ -160,6 +199,34 @@ mod tests {
             details.contains("control-node-2  ACCEPTED    DOWN    ACTIVE        CONTROL NODE                   -\n"),
             "{details}"
         );
+    }
+
+    /// Issue 12, item 7: a name from the cluster cannot drive the operator's terminal.
+    #[test]
+    fn tables_escape_control_characters_from_the_cluster() {
+        let mut evil = node("\u{1b}[2J\u{1b}[31mred", NodeRole::DataNode, false, Status::Ready);
+        evil.id = "id\u{7}".into();
+        let list = NodeList { nodes: vec![evil, node("ok\u{202e}txt", NodeRole::DataNode, false, Status::Ready)] };
+        for details in [false, true] {
+            let table = nodes_table(&list, details);
+            assert!(!table.chars().any(|c| c.is_control() && c != '\n'), "{table:?}");
+            assert!(table.contains(r"\u{1b}[2J\u{1b}[31mred"), "{table}");
+            assert!(table.contains(r"ok\u{202e}txt"), "{table}");
+            assert_eq!(table.lines().count(), 4, "{table}");
+        }
+        assert!(nodes_table(&list, true).contains(r"id\u{7}"));
+        let audit = plain_table(&["Detail"], vec![vec!["line one\nline two\r\u{9b}31m".into()]]);
+        assert_eq!(audit, "Detail\n------\nline one\\nline two\\r\\u{9b}31m\n");
+
+        let json = render(Format::Json, &list, |_| unreachable!());
+        assert!(json.contains(r#""name": "\u001b[2J\u001b[31mred""#), "{json}");
+    }
+
+    #[test]
+    fn escape_leaves_plain_text_alone_and_text_keeps_its_lines() {
+        assert!(matches!(escape("control-node-1"), Cow::Borrowed(_)));
+        assert_eq!(escape("a\tb\u{7f}"), r"a\tb\u{7f}");
+        assert_eq!(escape_text("one\ntwo\tthree\u{1b}]0;title\u{7}"), "one\ntwo\tthree\\u{1b}]0;title\\u{7}");
     }
 
     #[test]

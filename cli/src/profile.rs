@@ -102,8 +102,13 @@ impl Profiles {
         Ok(Profiles { root: xdg_dir("XDG_CONFIG_HOME", ".config", "profiles")?.join("traefikee") })
     }
 
-    pub fn dir_of(&self, name: &str) -> PathBuf {
-        self.root.join(name)
+    /// The directory of profile `name`. Anything but a plain name is refused, so that no name
+    /// (a flag, the `current` file, a cluster's answer) reaches outside the profiles' root.
+    pub fn dir_of(&self, name: &str) -> Result<PathBuf, Failure> {
+        traefikee_records::names::check_cluster_name(name).map_err(|e| {
+            Failure::refused(format!("{e}")).hint("profiles are named after clusters; pick another with --clustername")
+        })?;
+        Ok(self.root.join(name))
     }
 
     fn current_name(&self) -> Option<String> {
@@ -126,7 +131,7 @@ impl Profiles {
 
     /// Reads a profile if it exists.
     pub fn read(&self, name: &str) -> Result<Option<Profile>, Failure> {
-        let dir = self.dir_of(name);
+        let dir = self.dir_of(name)?;
         let meta_path = dir.join(META);
         let bytes = match fs::read(&meta_path) {
             Ok(b) => b,
@@ -141,7 +146,7 @@ impl Profiles {
 
     /// Writes a profile and makes it the current one. Returns its directory.
     pub fn save(&self, p: &Profile) -> Result<PathBuf, Failure> {
-        let dir = self.dir_of(&p.meta.name);
+        let dir = self.dir_of(&p.meta.name)?;
         fs::create_dir_all(&dir).map_err(|e| io_failure(&dir, e))?;
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700)).map_err(|e| io_failure(&self.root, e))?;
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(|e| io_failure(&dir, e))?;
@@ -157,6 +162,6 @@ impl Profiles {
     /// Rewrites only the metadata (e.g. learned addresses) of an existing profile.
     pub fn update_meta(&self, meta: &ProfileMeta) -> Result<(), Failure> {
         let bytes = serde_json::to_vec_pretty(meta).map_err(|e| Failure::refused(e.to_string()))?;
-        write_private(&self.dir_of(&meta.name).join(META), &bytes)
+        write_private(&self.dir_of(&meta.name)?.join(META), &bytes)
     }
 }

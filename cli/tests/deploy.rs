@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use common::*;
@@ -14,7 +15,19 @@ fn deploy_remotely_and_read_back_what_is_deployed() {
     let ids = c.start_control_plane(&["r1", "r2"]);
     let (_, data_token) = c.node(ids[0]).tokens();
     let d = c.add("edge");
-    let args = c.data_node_args(d, &[ids[0]], &data_token);
+    // The token in a file, not on the command line; a file others may read is refused.
+    let token_file = c.dir.path().join("data-token");
+    std::fs::write(&token_file, format!("{data_token}\n")).unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut args = c.data_node_args(d, &[ids[0]], &data_token);
+    args.retain(|a| !a.starts_with("--token="));
+    args.push(format!("--tokenfile={}", token_file.display()));
+    c.node_mut(d).start(args.clone());
+    let refused = c.node_mut(d).wait_exit(Duration::from_secs(20));
+    assert_eq!(refused.code(), Some(1), "{}", c.node(d).logs());
+    assert!(c.node(d).logs().contains("is readable by others (mode 644)"), "{}", c.node(d).logs());
+    assert!(!c.node(d).statedir().exists());
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     c.node_mut(d).start(args);
     c.wait_members(ids[0], 3, Duration::from_secs(30));
 
@@ -64,4 +77,37 @@ fn deploy_remotely_and_read_back_what_is_deployed() {
 
     let audit = laptop.ctl(&["audit"]).success();
     assert_eq!(audit.stdout.matches("config.deploy").count(), 1, "{}", audit.stdout);
+
+    // Issue 12, item 8: the README's example, a router in the file on an entry point of the
+    // flags: `deploy --entryPoints='Name:web Address::8080' --configfile=dynamic.yaml`.
+    let dynamic = laptop.path().join("dynamic.yaml");
+    std::fs::write(
+        &dynamic,
+        format!(
+            "http:\n  routers:\n    api:\n      rule: PathPrefix(`/`)\n      entryPoints: [web2]\n      service: api\n  services:\n    api:\n      loadBalancer:\n        servers:\n          - url: {}\n",
+            backend.url()
+        ),
+    )
+    .unwrap();
+    let undeclared = laptop.ctl(&["deploy", &format!("--configfile={}", dynamic.display())]);
+    assert_eq!(undeclared.code(), Some(1), "{undeclared:?}");
+    assert!(
+        undeclared.stderr.contains(r#"http.routers.api.entryPoints[0]: unknown entry point "web2""#),
+        "{}",
+        undeclared.stderr
+    );
+    let run = laptop
+        .ctl(&[
+            "deploy",
+            "--entryPoints=Name:web2 Address::18081",
+            &format!("--configfile={}", dynamic.display()),
+            "--wait",
+        ])
+        .success();
+    assert!(run.stdout.contains("✔ Configuration version 2 deployed: 1 entry points, 1 routers"), "{}", run.stdout);
+    let body = wait_for(Duration::from_secs(10), "the route on the flag's entry point", || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        rt.block_on(async { reqwest::get(format!("http://{}:18081/y", c.node(d).ip)).await.ok()?.text().await.ok() })
+    });
+    assert_eq!(body, "hello");
 }

@@ -49,6 +49,28 @@ fn install_local_gives_a_working_cluster_and_uninstall_removes_it() {
     let started = pids(&laptop, &name);
     assert_eq!(started.len(), 5);
 
+    // Issue 12, item 8: the join tokens never were on a command line (every user reads
+    // /proc/PID/cmdline) nor in a log.
+    let tokens = ctl(&laptop, &["tokens", "show"]).success();
+    let secrets: Vec<&str> = tokens.stdout.lines().filter_map(|l| l.split('"').nth(1)).collect();
+    assert_eq!(secrets.len(), 2, "{}", tokens.stdout);
+    for pid in &started {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        assert!(cmdline.contains("traefikee"), "{cmdline}");
+        assert!(!cmdline.contains("tkee1.") && !cmdline.contains("--token"), "pid {pid}: {cmdline}");
+    }
+    let logs = laptop.path().join("data/traefikee").join(&name).join("logs");
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(secrets.iter().all(|s| !text.contains(s)), "a token in the logs:\n{text}");
+    }
+
+    // The profile knows every controller, so commands fail over.
+    let meta_path = laptop.path().join(".config/traefikee").join(&name).join("profile.json");
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    assert_eq!(meta["api_addresses"].as_array().unwrap().len(), 3, "{meta}");
+
     let nodes = ctl(&laptop, &["list-nodes", "-o", "json"]).success();
     let v: serde_json::Value = serde_json::from_str(&nodes.stdout).unwrap();
     assert_eq!(v["nodes"].as_array().unwrap().len(), 5, "{}", nodes.stdout);
@@ -81,8 +103,26 @@ fn install_local_gives_a_working_cluster_and_uninstall_removes_it() {
     });
     assert_eq!(body, "hello from the backend");
 
+    // Issue 12, item 8: the first controller, the one the profile was connected through,
+    // stops; traefikeectl goes to the others.
+    let first = started[0];
+    assert!(alive(first));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(first as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    wait_for(Duration::from_secs(10), "the first controller to be gone", || (!alive(first)).then_some(()));
+    let nodes = wait_for(Duration::from_secs(15), "list-nodes through another controller", || {
+        let r = ctl(&laptop, &["list-nodes"]);
+        r.ok().then_some(r)
+    });
+    assert!(nodes.stdout.contains(&format!("{name}-controller-2")), "{}", nodes.stdout);
+    let installed: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(laptop.path().join("data/traefikee").join(&name).join("install.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(installed["nodes"][0]["pid"], first);
+    assert_eq!(meta["api_address"], format!("{}:55055", installed["nodes"][0]["ip"].as_str().unwrap()));
+
     let run = ctl(&laptop, &["uninstall", "--local", &format!("--clustername={name}")]).success();
-    assert!(run.stdout.contains("5 processes stopped"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 processes stopped"), "{}", run.stdout);
     wait_for(Duration::from_secs(10), "every process to be gone", || started.iter().all(|&p| !alive(p)).then_some(()));
     assert!(!laptop.path().join("data/traefikee").join(&name).exists());
     let gone = ctl(&laptop, &["list-nodes", &format!("--clustername={name}")]);

@@ -3,7 +3,7 @@
 
 use traefikee_apiserver::types::{ConfigFormat, DeployRequest};
 use traefikee_apiserver::ApiError;
-use traefikee_proxy::config::{load_document, load_static, ConfigDocument, Format};
+use traefikee_proxy::config::{load_document, load_static, parse_document, ConfigDocument, Format};
 
 use crate::state::ConfigRecord;
 
@@ -24,9 +24,14 @@ fn invalid(e: impl std::fmt::Display) -> ApiError {
 /// The document a deploy request describes: its content (or the deployed dynamic
 /// configuration), with the entry points of the flags, validated. Returns the document as
 /// JSON text and a one-line summary.
+///
+/// The content is only parsed at first: the flags' entry points are data added to it, and the
+/// whole is validated once, so that the file's routers may name them
+/// (`--entryPoints='Name:web Address::8080' --configfile=dynamic.yaml`). A flag replaces the
+/// file's entry point of the same name.
 pub fn build(current: Option<&ConfigRecord>, req: &DeployRequest) -> Result<(String, String), ApiError> {
     let mut doc = match &req.content {
-        Some(text) => load_document(text, format_of(req.format)).map_err(invalid)?,
+        Some(text) => parse_document(text, format_of(req.format)).map_err(invalid)?,
         None => {
             let mut doc = match current {
                 Some(c) => load_document(&c.document, Format::Json)
@@ -119,6 +124,52 @@ mod tests {
 
         let req = DeployRequest { default_entry_points: vec!["nope".into()], ..Default::default() };
         assert!(build(None, &req).unwrap_err().message.contains("\"nope\""));
+    }
+
+    const ROUTED_TO_WEB: &str = "http:\n  routers:\n    app:\n      rule: PathPrefix(`/`)\n      entryPoints: [web]\n      service: app\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n";
+
+    /// Issue 12, item 8: the README's `deploy --entryPoints='Name:web Address::8080'
+    /// --configfile=dynamic.yaml` with a router on `web` was refused, the file being validated
+    /// before the flags' entry points joined it.
+    #[test]
+    fn routers_may_name_the_entry_points_of_the_flags() {
+        let alone = DeployRequest { content: Some(ROUTED_TO_WEB.into()), ..Default::default() };
+        let err = build(None, &alone).unwrap_err();
+        assert!(
+            err.message.contains(r#"http.routers.app.entryPoints[0]: unknown entry point "web""#),
+            "{}",
+            err.message
+        );
+
+        let req = DeployRequest {
+            content: Some(ROUTED_TO_WEB.into()),
+            entry_points: vec![flag("web", ":8080", false)],
+            ..Default::default()
+        };
+        let (json, summary) = build(None, &req).unwrap();
+        assert!(summary.starts_with("1 entry points, 1 routers, 1 services"), "{summary}");
+        let doc = load_document(&json, Format::Json).unwrap();
+        assert_eq!(doc.static_config.entry_points["web"].address, ":8080");
+        assert_eq!(doc.dynamic.http.routers["app"].entry_points, vec!["web".to_string()]);
+
+        // A flag replaces the file's entry point of the same name; others stay.
+        let with_own =
+            format!("entryPoints:\n  web:\n    address: ':9000'\n  admin:\n    address: ':9001'\n{ROUTED_TO_WEB}");
+        let req = DeployRequest { content: Some(with_own), ..req };
+        let (json, _) = build(None, &req).unwrap();
+        let doc = load_document(&json, Format::Json).unwrap();
+        assert_eq!(doc.static_config.entry_points["web"].address, ":8080");
+        assert_eq!(doc.static_config.entry_points["admin"].address, ":9001");
+
+        // An entry point neither the file nor the flags declare is still refused, with its name.
+        let req = DeployRequest {
+            content: Some(ROUTED_TO_WEB.replace("[web]", "[websecure]")),
+            entry_points: vec![flag("web", ":8080", false)],
+            ..Default::default()
+        };
+        let err = build(None, &req).unwrap_err();
+        assert!(err.message.contains(r#"unknown entry point "websecure""#), "{}", err.message);
+        assert!(err.hint.unwrap().contains("not changed"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! CLI can build that archive without depending on the node.
 
 pub mod keys;
+pub mod names;
 pub mod seed;
 
 use serde::{Deserialize, Serialize};

@@ -18,7 +18,7 @@ use traefikee_backup::{Backup, EntryStatus, Inspection, WriteOptions};
 
 use super::Session;
 use crate::failure::{Failure, Outcome};
-use crate::output::Format;
+use crate::output::{escape, Format};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -164,7 +164,7 @@ pub async fn take_backup(
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
         "✔ Backup of cluster {} (index {}, {} records{}) written to {} ({})",
-        backup.manifest.cluster_name,
+        escape(&backup.manifest.cluster_name),
         backup.manifest.raft_index,
         backup.records.len(),
         if passphrase.is_some() { ", encrypted" } else { "" },
@@ -205,12 +205,16 @@ pub async fn restore(s: &Session, args: &RestoreArgs) -> Outcome {
     if result.dry_run {
         println!(
             "✔ The backup of {} taken {} (index {}) passes every check; restoring it would bring back {what} (nothing was changed)",
-            from.cluster_name, from.created_at, from.raft_index
+            escape(&from.cluster_name),
+            escape(&from.created_at),
+            from.raft_index
         );
     } else {
         println!(
             "✔ Restored {what} from the backup of {} taken {} (index {})",
-            from.cluster_name, from.created_at, from.raft_index
+            escape(&from.cluster_name),
+            escape(&from.created_at),
+            from.raft_index
         );
     }
     Ok(())
@@ -219,8 +223,8 @@ pub async fn restore(s: &Session, args: &RestoreArgs) -> Outcome {
 fn restored_parts(r: &RestoreResult) -> String {
     let mut parts = Vec::new();
     match (&r.config, r.version) {
-        (Some(summary), Some(v)) => parts.push(format!("the configuration as version {v} ({summary})")),
-        (Some(summary), None) => parts.push(format!("the configuration ({summary})")),
+        (Some(summary), Some(v)) => parts.push(format!("the configuration as version {v} ({})", escape(summary))),
+        (Some(summary), None) => parts.push(format!("the configuration ({})", escape(summary))),
         _ => {}
     }
     if r.tokens {
@@ -330,7 +334,7 @@ fn table(v: &InspectView<'_>) -> String {
         ("Records", m.entries.len().to_string()),
     ];
     for (k, val) in rows {
-        out.push_str(&format!("{k:<15} {val}\n"));
+        out.push_str(&format!("{k:<15} {}\n", escape(&val)));
     }
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(["RECORD", "SIZE", "CHECK"]);
@@ -344,7 +348,8 @@ fn table(v: &InspectView<'_>) -> String {
                 continue;
             }
         }
-        t.add_row([e.key.clone().unwrap_or_else(|| e.name.clone()), e.size.to_string(), e.status.clone()]);
+        let record = e.key.as_deref().unwrap_or(&e.name);
+        t.add_row([escape(record).into_owned(), e.size.to_string(), escape(&e.status).into_owned()]);
     }
     out.push_str(&format!("{t}\n"));
     if ok_shown > shown {

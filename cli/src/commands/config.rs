@@ -7,7 +7,7 @@ use traefikee_apiserver::types::{DeployResult, DeployedConfig, NodeList};
 use super::Session;
 use crate::deploy::{report, request, wait_for_version, DeployArgs};
 use crate::failure::{Failure, Outcome};
-use crate::output::Format;
+use crate::output::{escape, Format};
 
 pub async fn deploy(s: &Session, args: &DeployArgs) -> Outcome {
     let req = request(args)?;
@@ -30,7 +30,10 @@ pub async fn get(s: &Session) -> Outcome {
             let yaml = serde_yaml::to_string(&config.document).map_err(|e| Failure::refused(e.to_string()))?;
             print!(
                 "# version {}, deployed {} by {}\n# {}\n{yaml}",
-                config.version, config.deployed_at, config.deployed_by, config.summary
+                config.version,
+                escape(&config.deployed_at),
+                escape(&config.deployed_by),
+                escape(&config.summary)
             );
         }
     }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use traefikee_apiserver::types::{ClusterInfo, ExchangeRequest, ExchangeResponse};
 use traefikee_apiserver::ErrorCode;
 use traefikee_pki::{inspect_cert_pem, new_key_and_csr, Role};
+use traefikee_records::names::check_cluster_name;
 
 use crate::args::ConnectArgs;
 use crate::client::ApiClient;
@@ -139,7 +140,21 @@ pub async fn exchange(
     };
     let client = ApiClient::with_identity(&provisional, &creds.cert_pem, &creds.key_pem, Some(cluster_id.clone()))?;
     let cluster: ClusterInfo = client.get("/api/v1/cluster").await?;
-    let name = clustername.unwrap_or(cluster.name);
+    // The profile's name becomes a directory name: checked before the credential is used.
+    let name = match clustername {
+        Some(name) => {
+            check_cluster_name(&name)
+                .map_err(|e| Failure::refused(e.to_string()).hint("pick another --clustername; nothing was changed"))?;
+            name
+        }
+        None => {
+            check_cluster_name(&cluster.name).map_err(|e| {
+                Failure::refused(format!("the cluster at {api_address} answered with an unusable name: {e}"))
+                    .hint("name the profile yourself with --clustername=NAME; nothing was changed")
+            })?;
+            cluster.name
+        }
+    };
     if let Some(existing) = profiles.read(&name)? {
         if !force {
             let what = if existing.meta.cluster_id == cluster_id { "this cluster" } else { "another cluster" };
@@ -183,7 +198,7 @@ pub async fn exchange(
             api_addresses: exchanged.api_addresses,
             kubernetes: source.kubernetes(),
         },
-        dir: profiles.dir_of(&name),
+        dir: profiles.dir_of(&name)?,
         ca_pem: exchanged.ca_pem,
         cert_pem: exchanged.cert_pem,
         key_pem: key.key_pem,

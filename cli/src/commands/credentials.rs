@@ -11,7 +11,7 @@ use traefikee_apiserver::types::{
 use super::Session;
 use crate::args::CreateCredentialArgs;
 use crate::failure::{Failure, Outcome};
-use crate::output::{plain_table, upper};
+use crate::output::{escape, plain_table, upper};
 
 fn table(list: &[CredentialInfo]) -> String {
     let rows = list
@@ -50,13 +50,14 @@ pub async fn create(s: &Session, args: CreateCredentialArgs) -> Outcome {
     }
     println!(
         "One-time credentials for {} written to {} (usable once, until {}).",
-        new.name,
+        escape(&new.name),
         dir.display(),
-        new.expires_at
+        escape(&new.expires_at)
     );
     println!(
         "Hand them to {} over a safe channel; they run: traefikeectl connect --onpremise.mtlscertsdir=DIR --onpremise.apiaddress={}",
-        new.name, s.profile.meta.api_address
+        escape(&new.name),
+        s.profile.meta.api_address
     );
     Ok(())
 }
@@ -71,7 +72,7 @@ pub async fn revoke(s: &Session, credential: &str) -> Outcome {
     let revoked: Revoked =
         s.post("/api/v1/credentials/revoke", &RevokeRequest { credential: credential.to_string() }).await?;
     for c in &revoked.revoked {
-        println!("Revoked {} {} ({})", c.name, upper(&c.kind).to_lowercase(), c.id);
+        println!("Revoked {} {} ({})", escape(&c.name), upper(&c.kind).to_lowercase(), escape(&c.id));
     }
     Ok(())
 }

@@ -5,6 +5,9 @@
 //! Layout under `$XDG_DATA_HOME/traefikee/<name>` (default `~/.local/share/traefikee`):
 //! `install.json` (what runs where), `logs/<node>.log`, `nodes/<node>/` (state dirs and
 //! sockets) and `credentials/` (the one-time API credential, consumed by the connect).
+//!
+//! Join tokens reach the nodes through their environment (`TRAEFIKEE_TOKEN`), never their
+//! command line, which every user of the machine can read in `/proc/PID/cmdline`.
 
 use std::fs;
 use std::net::TcpListener;
@@ -18,6 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use traefikee_apiserver::types::{NodeList, NodeRole, Status, Tokens};
 use traefikee_apiserver::ErrorCode;
+use traefikee_records::names::{check_cluster_name, check_node_name};
 
 use super::Session;
 use crate::failure::{Failure, Outcome};
@@ -27,6 +31,8 @@ use crate::profile::Profiles;
 const CLUSTER_PORT: u16 = 4242;
 const API_PORT: u16 = 55055;
 const DEFAULT_NAME: &str = "local";
+/// The variable `start-control-node` and `start-data-node` read their `--token` from.
+const TOKEN_VAR: &str = "TRAEFIKEE_TOKEN";
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
@@ -119,9 +125,22 @@ struct LocalNode {
     control: bool,
 }
 
-/// `$XDG_DATA_HOME/traefikee/<name>`.
+/// `$XDG_DATA_HOME/traefikee/<name>`. The name is checked again here (clap checked the flag),
+/// so that no path outside that directory is ever removed or written.
 fn install_dir(name: &str) -> Result<PathBuf, Failure> {
+    check_cluster_name(name).map_err(|e| Failure::refused(e.to_string()))?;
     Ok(crate::profile::xdg_dir("XDG_DATA_HOME", ".local/share", "the cluster")?.join("traefikee").join(name))
+}
+
+/// The nodes' names are the cluster's with a suffix: they must be valid node names too.
+fn check_node_names(name: &str, nodes: &[(String, String)]) -> Outcome {
+    for (node, _) in nodes {
+        check_node_name(node).map_err(|e| {
+            Failure::refused(format!("--clustername={name} makes node names that are not valid: {e}"))
+                .hint("pick a shorter --clustername; nothing was started")
+        })?;
+    }
+    Ok(())
 }
 
 /// A /24 of 127/8 of the cluster's own, derived from its name, so that two local clusters
@@ -193,15 +212,27 @@ struct Launch {
 }
 
 impl Launch {
-    fn spawn(&mut self, name: &str, ip: &str, control: bool, args: Vec<String>) -> Result<(), Failure> {
+    /// Starts `traefikee args`; a join token goes through its environment.
+    fn spawn(
+        &mut self,
+        name: &str,
+        ip: &str,
+        control: bool,
+        args: Vec<String>,
+        token: Option<&str>,
+    ) -> Result<(), Failure> {
         let logs = self.dir.join("logs");
         fs::create_dir_all(&logs).map_err(|e| Failure::refused(format!("cannot create {}: {e}", logs.display())))?;
         let log_path = logs.join(format!("{name}.log"));
         let log = fs::File::create(&log_path)
             .map_err(|e| Failure::refused(format!("cannot create {}: {e}", log_path.display())))?;
         let err = log.try_clone().map_err(|e| Failure::refused(e.to_string()))?;
-        let child = Command::new(&self.bin)
-            .args(&args)
+        let mut command = Command::new(&self.bin);
+        command.args(&args).env_remove(TOKEN_VAR);
+        if let Some(token) = token {
+            command.env(TOKEN_VAR, token);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
@@ -321,9 +352,6 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
             .hint("install without it; `traefikeectl list-nodes` and `get config` show the cluster"));
     }
     let name = clustername.unwrap_or_else(|| DEFAULT_NAME.to_owned());
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(Failure::refused(format!("invalid cluster name {name:?}: use letters, digits, '-' and '_'")));
-    }
     if args.control_nodes > 1 && args.control_nodes.is_multiple_of(2) {
         eprintln!(
             "warning: --controlnodes={} is even: it tolerates no more failures than {}",
@@ -331,6 +359,13 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
             args.control_nodes - 1
         );
     }
+    let net = subnet(&name);
+    let controllers: Vec<(String, String)> =
+        (1..=args.control_nodes).map(|i| (format!("{name}-controller-{i}"), format!("{net}.{i}"))).collect();
+    let proxies: Vec<(String, String)> =
+        (1..=args.data_nodes).map(|i| (format!("{name}-proxy-{i}"), format!("{net}.{}", 100 + i))).collect();
+    check_node_names(&name, &controllers)?;
+    check_node_names(&name, &proxies)?;
     let bin = find_traefikee(args.traefikee_bin.as_deref())?;
     let dir = install_dir(&name)?;
     if dir.join("install.json").exists() {
@@ -345,11 +380,6 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
         }
         uninstall_dir(&name, &dir)?;
     }
-    let net = subnet(&name);
-    let controllers: Vec<(String, String)> =
-        (1..=args.control_nodes).map(|i| (format!("{name}-controller-{i}"), format!("{net}.{i}"))).collect();
-    let proxies: Vec<(String, String)> =
-        (1..=args.data_nodes).map(|i| (format!("{name}-proxy-{i}"), format!("{net}.{}", 100 + i))).collect();
     for (_, ip) in &controllers {
         port_free(&format!("{ip}:{CLUSTER_PORT}"))?;
         port_free(&format!("{ip}:{API_PORT}"))?;
@@ -395,7 +425,9 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
                 .flatten()
                 .is_some_and(|p| launch.nodes.iter().any(|n| p.meta.api_address.starts_with(&n.ip)))
             {
-                let _ = fs::remove_dir_all(profiles.dir_of(&name));
+                if let Ok(profile_dir) = profiles.dir_of(&name) {
+                    let _ = fs::remove_dir_all(profile_dir);
+                }
             }
             let mut f = f;
             f.message = format!("the local cluster could not be installed: {}", f.message);
@@ -424,7 +456,7 @@ async fn run_install(
         format!("--api.addr={first_ip}:{API_PORT}"),
         format!("--mtlscertsoutputdir={}", creds.display()),
     ]);
-    launch.spawn(first, first_ip, true, bootstrap)?;
+    launch.spawn(first, first_ip, true, bootstrap, None)?;
     wait(launch, Duration::from_secs(30), &format!("{first} writing the API credentials"), || async {
         creds.join("key.pem").exists().then_some(())
     })
@@ -456,20 +488,16 @@ async fn run_install(
         progress.set_message(format!("starting {node}"));
         let mut a = vec!["start-control-node".to_string()];
         a.extend(launch.node_args(node, &peers));
-        a.extend([
-            format!("--listen={ip}:{CLUSTER_PORT}"),
-            format!("--api.addr={ip}:{API_PORT}"),
-            format!("--token={}", tokens.control_node_token),
-        ]);
-        launch.spawn(node, ip, true, a)?;
+        a.extend([format!("--listen={ip}:{CLUSTER_PORT}"), format!("--api.addr={ip}:{API_PORT}")]);
+        launch.spawn(node, ip, true, a, Some(&tokens.control_node_token))?;
     }
     let all_controllers: Vec<String> = controllers.iter().map(|(_, ip)| format!("{ip}:{CLUSTER_PORT}")).collect();
     for (node, ip) in proxies {
         progress.set_message(format!("starting {node}"));
         let mut a = vec!["start-data-node".to_string()];
         a.extend(launch.node_args(node, &all_controllers.join(",")));
-        a.extend([format!("--listen={ip}"), format!("--token={}", tokens.data_node_token)]);
-        launch.spawn(node, ip, false, a)?;
+        a.push(format!("--listen={ip}"));
+        launch.spawn(node, ip, false, a, Some(&tokens.data_node_token))?;
     }
     progress.set_message("waiting for every node to be ready");
     let wanted = controllers.len() + proxies.len();
@@ -491,6 +519,11 @@ async fn run_install(
         }
     })
     .await?;
+    // The profile was saved when only the first controller ran: it learns every controller's
+    // API address now, so that commands fail over when the first one is down.
+    let mut meta = session.profile.meta.clone();
+    meta.api_addresses = controllers.iter().map(|(_, ip)| format!("{ip}:{API_PORT}")).collect();
+    session.profiles.update_meta(&meta)?;
     progress.finish_and_clear();
     Ok(())
 }
@@ -516,7 +549,9 @@ fn uninstall_dir(name: &str, dir: &Path) -> Result<usize, Failure> {
             .flatten()
             .is_some_and(|p| installed.nodes.iter().any(|n| p.meta.api_address.starts_with(&n.ip)))
         {
-            let _ = fs::remove_dir_all(profiles.dir_of(name));
+            if let Ok(profile_dir) = profiles.dir_of(name) {
+                let _ = fs::remove_dir_all(profile_dir);
+            }
         }
     }
     Ok(stopped)

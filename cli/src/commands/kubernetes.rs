@@ -54,8 +54,13 @@ fn options(clustername: Option<String>, args: &InstallArgs) -> Result<InstallOpt
         Some(path) => {
             let passphrase = super::backup::read_passphrase(args.passphrase_file.as_deref())?;
             let backup = super::backup::read_archive(path, passphrase.as_deref())?;
-            traefikee_records::seed::from_backup(&backup, created_by)
-                .map_err(|e| Failure::refused(format!("{}: {e}", path.display())).hint("nothing was installed"))?
+            let seed = traefikee_records::seed::from_backup(&backup, created_by)
+                .map_err(|e| Failure::refused(format!("{}: {e}", path.display())).hint("nothing was installed"))?;
+            // The archive names the cluster, and so the profile's directory.
+            traefikee_records::names::check_cluster_name(&seed.cluster_name).map_err(|e| {
+                Failure::refused(format!("{}: the archive's {e}", path.display())).hint("nothing was installed")
+            })?;
+            seed
         }
         None => {
             let name = clustername.as_deref().unwrap_or(traefikee_kube::DEFAULT_CLUSTER_NAME);
@@ -180,7 +185,7 @@ pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Out
     let profiles = Profiles::locate()?;
     let profile_removed = match profiles.read(&name)? {
         Some(p) if p.meta.kubernetes.as_ref().is_some_and(|k| k.namespace == args.namespace) => {
-            std::fs::remove_dir_all(profiles.dir_of(&name))
+            std::fs::remove_dir_all(profiles.dir_of(&name)?)
                 .map_err(|e| Failure::refused(format!("cannot remove profile {name}: {e}")))?;
             true
         }

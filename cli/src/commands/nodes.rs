@@ -14,7 +14,11 @@ pub async fn list(s: &Session, details: bool) -> Outcome {
 
 pub async fn remove(s: &Session, node: &str) -> Outcome {
     let removed: RemovedNode = s.delete(&format!("/api/v1/nodes/{}", encode_segment(node))).await?;
-    println!("Node {} ({}) removed from the cluster", removed.removed.name, removed.removed.id);
+    println!(
+        "Node {} ({}) removed from the cluster",
+        output::escape(&removed.removed.name),
+        output::escape(&removed.removed.id)
+    );
     Ok(())
 }
 

@@ -4,11 +4,13 @@ use traefikee_apiserver::types::Tokens;
 
 use super::Session;
 use crate::failure::Outcome;
+use crate::output::escape;
 
 fn exports(t: &Tokens) -> String {
     format!(
         "export CONTROL_NODE_TOKEN=\"{}\"\nexport DATA_NODE_TOKEN=\"{}\"\n",
-        t.control_node_token, t.data_node_token
+        escape(&t.control_node_token),
+        escape(&t.data_node_token)
     )
 }
 

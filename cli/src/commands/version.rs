@@ -5,7 +5,7 @@ use traefikee_apiserver::types::ClusterInfo;
 
 use super::Session;
 use crate::failure::Outcome;
-use crate::output::{render, Format};
+use crate::output::{escape, render, Format};
 
 #[derive(Serialize)]
 struct Versions {
@@ -34,7 +34,7 @@ pub async fn run(clustername: Option<&str>, format: Format) -> Outcome {
         render(format, &v, |v| {
             let mut s = format!("Client: traefikeectl {}\n", v.client);
             if let (Some(server), Some(cluster)) = (&v.server, &v.cluster) {
-                s.push_str(&format!("Server: traefikee {server} (cluster {cluster})\n"));
+                s.push_str(&format!("Server: traefikee {} (cluster {})\n", escape(server), escape(cluster)));
             }
             s
         })

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use traefikee_cli::output::Format;
+use traefikee_records::names::{parse_cluster_name, parse_node_name};
 
 pub const DEFAULT_STATEDIR: &str = "/var/lib/traefikee_state";
 pub const DEFAULT_SOCKET: &str = "/var/run/traefikee.sock";
@@ -76,8 +77,9 @@ pub struct ControlNodeNetArgs {
     #[arg(long = "api.addr")]
     pub api_addr: Option<SocketAddr>,
 
-    /// Name of this node (default: the host name).
-    #[arg(long)]
+    /// Name of this node (default: the host name): 1 to 63 ASCII letters, digits, '-', '_'
+    /// and '.', starting with a letter or a digit.
+    #[arg(long, value_parser = parse_node_name)]
     pub name: Option<String>,
 
     /// Where this node keeps its identity and Raft data.
@@ -107,8 +109,9 @@ pub struct BootstrapArgs {
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
 
-    /// Name of the cluster.
-    #[arg(long, default_value = "traefikee")]
+    /// Name of the cluster: 1 to 63 ASCII letters, digits, '-', '_' and '.', starting with a
+    /// letter or a digit.
+    #[arg(long, default_value = "traefikee", value_parser = parse_cluster_name)]
     pub clustername: String,
 
     /// Where to write the one-time API credentials for `traefikeectl connect`.
@@ -139,8 +142,13 @@ pub struct ControlNodeArgs {
     pub peeraddresses: Vec<String>,
 
     /// The control node token (`traefikee env`); not needed to restart from a state dir.
+    /// Prefer TRAEFIKEE_TOKEN or --tokenfile: every user of the machine can read a command line.
     #[arg(long, env = "TRAEFIKEE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+
+    /// A file holding the control node token, readable by its owner only (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    pub tokenfile: Option<PathBuf>,
 
     /// Seconds to keep trying to reach a peer before giving up.
     #[arg(long, default_value_t = 300)]
@@ -154,8 +162,13 @@ pub struct DataNodeArgs {
     pub peeraddresses: Vec<String>,
 
     /// The data node token (`traefikee env`); not needed to restart from a state dir.
+    /// Prefer TRAEFIKEE_TOKEN or --tokenfile: every user of the machine can read a command line.
     #[arg(long, env = "TRAEFIKEE_TOKEN", hide_env_values = true, conflicts_with = "configfile")]
     pub token: Option<String>,
+
+    /// A file holding the data node token, readable by its owner only (mode 0600).
+    #[arg(long, value_name = "PATH", conflicts_with = "configfile")]
+    pub tokenfile: Option<PathBuf>,
 
     /// Entry points whose address has no host (`:80`) listen on this IP only, so several data
     /// nodes can share a machine.
@@ -171,8 +184,9 @@ pub struct DataNodeArgs {
     #[arg(long = "metrics.addr", value_name = "IP:PORT")]
     pub metrics_addr: Option<SocketAddr>,
 
-    /// Name of this node (default: the host name).
-    #[arg(long)]
+    /// Name of this node (default: the host name): 1 to 63 ASCII letters, digits, '-', '_'
+    /// and '.', starting with a letter or a digit.
+    #[arg(long, value_parser = parse_node_name)]
     pub name: Option<String>,
 
     /// Where this node keeps its identity and last configuration.

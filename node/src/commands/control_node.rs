@@ -9,7 +9,7 @@ use traefikee_pki::{new_key_and_csr, JoinToken, TokenRole};
 
 use super::{bind, default_name, serve, wait_for_exit};
 use crate::cli::args::ControlNodeArgs;
-use crate::cli::{Failure, Outcome};
+use crate::cli::{token_text, Failure, Outcome};
 use crate::controller::{decode, Controller};
 use crate::join::{join_cluster, JoinTarget};
 use crate::state::NodeKind;
@@ -18,8 +18,8 @@ use crate::wire::PromoteResponse;
 
 pub async fn run(args: ControlNodeArgs) -> Outcome {
     // Parse the token before touching anything: a malformed or wrong-kind token changes nothing.
-    let token = match &args.token {
-        Some(t) => Some(parse_token(t, TokenRole::Control)?),
+    let token = match token_text(args.token.as_deref(), args.tokenfile.as_deref())? {
+        Some(t) => Some(parse_token(&t, TokenRole::Control)?),
         None => None,
     };
     let bound = bind(&args.net).await?;

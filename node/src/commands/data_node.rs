@@ -13,9 +13,8 @@ use traefikee_pki::{new_key_and_csr, TokenRole};
 use traefikee_proxy::engine::EngineOptions;
 
 use super::control_node::parse_token;
-use super::default_name;
 use crate::cli::args::DataNodeArgs;
-use crate::cli::{Failure, Outcome};
+use crate::cli::{node_name, token_text, Failure, Outcome};
 use crate::data_node::DataNode;
 use crate::join::{join_cluster, JoinTarget};
 use crate::state::NodeKind;
@@ -29,8 +28,8 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
             .await
             .map_err(|e| Failure::refused(e.to_string()).hint("fix the file; nothing is served until it loads"));
     }
-    let token = match &args.token {
-        Some(t) => Some(parse_token(t, TokenRole::Data)?),
+    let token = match token_text(args.token.as_deref(), args.tokenfile.as_deref())? {
+        Some(t) => Some(parse_token(&t, TokenRole::Data)?),
         None => None,
     };
     let socket_path = args.socket.traefikeesocket.clone();
@@ -57,7 +56,7 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
                 return Err(Failure::new(ErrorCode::InvalidRequest, "--peeraddresses is required to join a cluster")
                     .hint("list the cluster addresses of the control nodes, e.g. --peeraddresses=10.10.0.2:4242"));
             }
-            let name = args.name.clone().unwrap_or_else(default_name);
+            let name = node_name(args.name.as_deref())?;
             let key = new_key_and_csr(&name).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
             let target = JoinTarget { kind: NodeKind::Proxy, name, address: address.clone(), api_address: None };
             let deadline = Instant::now() + Duration::from_secs(args.timeout);

@@ -20,8 +20,8 @@ pub async fn status(args: StatusArgs) -> Outcome {
 }
 
 fn print_env(tokens: &Tokens) {
-    println!("export CONTROL_NODE_TOKEN=\"{}\"", tokens.control_node_token);
-    println!("export DATA_NODE_TOKEN=\"{}\"", tokens.data_node_token);
+    println!("export CONTROL_NODE_TOKEN=\"{}\"", output::escape(&tokens.control_node_token));
+    println!("export DATA_NODE_TOKEN=\"{}\"", output::escape(&tokens.data_node_token));
 }
 
 pub async fn env(args: SocketArgs) -> Outcome {
@@ -40,7 +40,11 @@ pub async fn rotate_tokens(args: SocketArgs) -> Outcome {
 pub async fn rm_node(args: RmNodeArgs) -> Outcome {
     let path = format!("/api/v1/nodes/{}", encode_segment(&args.node));
     let removed: RemovedNode = LocalClient::new(&args.socket.traefikeesocket).delete(&path).await?;
-    println!("Node {} ({}) removed from the cluster", removed.removed.name, removed.removed.id);
+    println!(
+        "Node {} ({}) removed from the cluster",
+        output::escape(&removed.removed.name),
+        output::escape(&removed.removed.id)
+    );
     Ok(())
 }
 

@@ -84,9 +84,16 @@ pub fn load_static(text: &str, format: Format) -> Result<StaticConfig, ConfigErr
 /// Parses and validates a document holding static and dynamic keys together, as
 /// `traefikee deploy --configfile` accepts.
 pub fn load_document(text: &str, format: Format) -> Result<ConfigDocument, ConfigError> {
-    let document: ConfigDocument = load::parse(text, format)?;
+    let document = parse_document(text, format)?;
     document.validate()?;
     Ok(document)
+}
+
+/// Parses a document without validating it, for a caller that adds to it first (the entry
+/// points of `deploy --entryPoints`) and then validates the whole with
+/// [`ConfigDocument::validate`].
+pub fn parse_document(text: &str, format: Format) -> Result<ConfigDocument, ParseError> {
+    load::parse(text, format)
 }
 
 /// Reads a combined document from a file, choosing the format by extension.
