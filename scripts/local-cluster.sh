@@ -33,8 +33,9 @@ up() {
   token=$("$bin" env --traefikeesocket="$dir/bootstrap.sock" | grep CONTROL_NODE_TOKEN | cut -d '"' -f2)
   for i in 1 2 3; do
     # shellcheck disable=SC2046
-    "$bin" start-control-node $(node_flags "control-node-$i" "127.0.0.$((i + 1))") \
-      --peeraddresses=127.0.0.1:4242 --token="$token" >"$dir/control-node-$i.log" 2>&1 &
+    # The token goes through the environment: argv is world-readable in /proc.
+    TRAEFIKEE_TOKEN="$token" "$bin" start-control-node $(node_flags "control-node-$i" "127.0.0.$((i + 1))") \
+      --peeraddresses=127.0.0.1:4242 >"$dir/control-node-$i.log" 2>&1 &
     echo $! >"$dir/control-node-$i.pid"
   done
   wait "$(cat "$dir/bootstrap.pid")"

@@ -140,8 +140,32 @@ where
         let live: Vec<_> =
             list.nodes.iter().filter(|n| n.role == NodeRole::DataNode && n.status == Status::Ready).collect();
         let done = live.iter().filter(|n| n.config_version.is_some_and(|v| v >= version)).count();
+        // A data node that refused this version (or a newer one) keeps serving its previous
+        // one: it will never report this one.
+        let refused: Vec<String> = live
+            .iter()
+            .filter(|n| n.config_version.is_none_or(|v| v < version))
+            .filter_map(|n| {
+                let r = n.config_refused.as_ref().filter(|r| r.version >= version)?;
+                let runs = n.config_version.map(|v| format!("runs {v}")).unwrap_or_else(|| "runs none".into());
+                Some(format!("{} ({runs}): {}", crate::output::escape(&n.name), crate::output::escape(&r.error)))
+            })
+            .collect();
         bar.set_length(live.len() as u64);
         bar.set_position(done as u64);
+        if !refused.is_empty() && done + refused.len() == live.len() {
+            bar.finish_and_clear();
+            return Err(Failure::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{} of {} live data nodes refused version {version}: {}",
+                    refused.len(),
+                    live.len(),
+                    refused.join("; ")
+                ),
+            )
+            .hint("the configuration is deployed but not served there: fix it and deploy again (`traefikeectl list-nodes --details` shows each refusal)"));
+        }
         if done == live.len() {
             bar.finish_and_clear();
             println!(

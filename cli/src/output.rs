@@ -125,6 +125,15 @@ pub fn upper<T: Serialize>(v: &T) -> String {
 }
 
 /// `list-nodes` and `list-nodes --details`.
+/// The version a data node runs, and the newer one it refused, if any.
+fn config_cell(n: &NodeInfo) -> String {
+    let runs = n.config_version.map(|v| format!("v{v}")).unwrap_or_else(|| "-".into());
+    match &n.config_refused {
+        Some(r) if n.config_version.is_none_or(|v| v < r.version) => format!("{runs} (v{} refused)", r.version),
+        _ => runs,
+    }
+}
+
 pub fn nodes_table(list: &NodeList, details: bool) -> String {
     if details {
         let rows = list
@@ -138,11 +147,22 @@ pub fn nodes_table(list: &NodeList, details: bool) -> String {
                     upper(&n.status),
                     upper(&n.availability),
                     role_label(n),
-                    n.config_version.map(|v| format!("v{v}")).unwrap_or_else(|| "-".into()),
+                    config_cell(n),
                 ]
             })
             .collect();
-        plain_table(&["ID", "Name", "Membership", "Status", "Availability", "Role", "Config"], rows)
+        let mut out = plain_table(&["ID", "Name", "Membership", "Status", "Availability", "Role", "Config"], rows);
+        for n in &list.nodes {
+            if let Some(r) = &n.config_refused {
+                out.push_str(&format!(
+                    "{} refused configuration v{}: {}\n",
+                    escape(&n.name),
+                    r.version,
+                    escape(&r.error)
+                ));
+            }
+        }
+        out
     } else {
         let rows = list.nodes.iter().map(|n| vec![n.name.clone(), role_label(n)]).collect();
         plain_table(&["Name", "Role"], rows)

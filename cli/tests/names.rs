@@ -160,6 +160,7 @@ fn answer(addr: &str, method: &str, path: &str) -> (u16, String) {
         joined_at: "2025-01-01T00:00:00Z".into(),
         last_seen_ms: Some(1),
         config_version: None,
+        config_refused: None,
     };
     let json = |v: serde_json::Value| (200, v.to_string());
     match (method, path) {

@@ -301,6 +301,10 @@ impl Controller {
         }
         match (peer.identity.role, hello) {
             (Role::Proxy, Some(h)) if h.name.is_some() => {
+                // What a data node says of itself is data: the same rules as at join.
+                let name = h.name.as_deref().unwrap_or_default();
+                traefikee_records::names::check_node_name(name).map_err(|e| ApiError::invalid(e.to_string()))?;
+                check_address(h.address.as_deref().unwrap_or_default())?;
                 let node = NodeRecord {
                     id,
                     name: h.name.clone().unwrap_or_default(),
@@ -539,8 +543,11 @@ impl Controller {
             ))
             .with_hint(format!("get the current one with `traefikee env` ({})", env_var(wanted))));
         }
-        if req.name.trim().is_empty() {
-            return Err(ApiError::invalid("the node name is empty").with_hint("pass --name"));
+        traefikee_records::names::check_node_name(&req.name)
+            .map_err(|e| ApiError::invalid(e.to_string()).with_hint("start the node again with --name=NAME"))?;
+        check_address(&req.address)?;
+        if let Some(api) = &req.api_address {
+            check_address(api)?;
         }
         let existing = self.db.read(|v| v.nodes())?;
         if let Some(other) = existing.iter().find(|n| n.name == req.name) {
@@ -722,6 +729,16 @@ pub fn env_var(role: TokenRole) -> &'static str {
     match role {
         TokenRole::Control => "CONTROL_NODE_TOKEN",
         TokenRole::Data => "DATA_NODE_TOKEN",
+    }
+}
+
+/// An address a node reports: `host:port` text without control characters or spaces.
+fn check_address(addr: &str) -> Result<(), ApiError> {
+    let ok = addr.len() <= 261 && addr.chars().all(|c| c.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!("invalid address {addr:?}: use host:port in plain ASCII")))
     }
 }
 

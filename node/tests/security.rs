@@ -418,3 +418,129 @@ async fn a_deeply_nested_document_is_refused_without_stalling_the_control_plane(
     });
     assert_eq!(raft_term(&c, leader), term_before, "the leader kept its leadership");
 }
+
+/// A data node that cannot serve a version (its entry point's port is taken on that machine)
+/// says so: it keeps serving the previous version, reports the refusal, and `deploy --wait`
+/// fails naming it instead of reporting success.
+#[test]
+fn deploy_wait_never_reports_a_version_a_data_node_refused() {
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["w1"]);
+    let proxy = c.add("w-proxy");
+    let (_, data) = c.node(ids[0]).tokens();
+    let args = c.data_node_args(proxy, &[ids[0]], &data);
+    c.node_mut(proxy).start(args);
+    c.wait_members(ids[0], 2, Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, port: u16| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("entryPoints:\n  web:\n    address: ':{port}'\nhttp:\n  routers: {{}}\n"))
+            .unwrap();
+        format!("--configfile={}", path.display())
+    };
+    let free = std::net::TcpListener::bind(format!("{}:0", c.node(proxy).ip)).unwrap();
+    let good_port = free.local_addr().unwrap().port();
+    drop(free);
+    c.node(ids[0]).local(&["deploy", &file("v1.yaml", good_port), "--wait", "--wait-timeout=30"]).success();
+
+    // Another program holds the port of the next version on the data node's machine.
+    let taken = std::net::TcpListener::bind(format!("{}:0", c.node(proxy).ip)).unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    let run = c.node(ids[0]).local(&["deploy", &file("v2.yaml", taken_port), "--wait", "--wait-timeout=30"]);
+    assert_eq!(run.code(), Some(1), "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("1 of 1 live data nodes refused version 2"), "{}", run.stderr);
+    assert!(run.stderr.contains("w-proxy (runs 1)"), "{}", run.stderr);
+
+    let details = c.node(ids[0]).local(&["list-nodes", "--details"]).success();
+    assert!(details.stdout.contains("v1 (v2 refused)"), "{}", details.stdout);
+    assert!(details.stdout.contains("w-proxy refused configuration v2:"), "{}", details.stdout);
+    let nodes = c.node(ids[0]).nodes().unwrap();
+    let p = nodes.iter().find(|n| n["name"] == "w-proxy").unwrap();
+    assert_eq!(p["config_version"], 1, "{p}");
+    assert_eq!(p["config_refused"]["version"], 2, "{p}");
+
+    // Once the port is free, the next deploy is served and the refusal is gone.
+    drop(taken);
+    c.node(ids[0]).local(&["deploy", &file("v3.yaml", good_port), "--wait", "--wait-timeout=30"]).success();
+    let nodes = c.node(ids[0]).nodes().unwrap();
+    let p = nodes.iter().find(|n| n["name"] == "w-proxy").unwrap();
+    assert_eq!(p["config_version"], 3, "{p}");
+    assert!(p.get("config_refused").is_none(), "{p}");
+}
+
+/// A join with a valid token but a hostile name is refused before anything is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_with_a_hostile_node_name_is_refused() {
+    let mut c = Cluster::new(BIN);
+    let ids = tokio::task::block_in_place(|| c.start_control_plane(&["n1"]));
+    let (_, data) = c.node(ids[0]).tokens();
+    let ca = identity(&c.node(ids[0]).statedir())["ca_pem"].as_str().unwrap().to_string();
+    let http = client(&ca, None, None);
+    let before = c.node(ids[0]).nodes().unwrap().len();
+    for name in ["../../x", "evil\u{1b}[31m", "", &"a".repeat(200)] {
+        let key = traefikee_pki::new_key_and_csr("x").unwrap();
+        let resp = http
+            .post(format!("https://{}/cluster/v1/join", c.node(ids[0]).cluster_addr()))
+            .json(&json!({ "token": data, "kind": "proxy", "name": name, "address": "127.0.0.9", "api_address": null, "csr_pem": key.csr_pem }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{name:?}");
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().contains("invalid node name"), "{body}");
+    }
+    assert_eq!(c.node(ids[0]).nodes().unwrap().len(), before, "no node was added");
+}
+
+/// Two Host headers through a real data node: 400, and the router protected by an
+/// ipAllowList is not reached by naming it second (or first).
+#[test]
+fn duplicate_host_headers_cannot_bypass_an_ip_allow_list_on_a_data_node() {
+    use std::io::{Read, Write};
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["h1"]);
+    let proxy = c.add("h-proxy");
+    let (_, data) = c.node(ids[0]).tokens();
+    let args = c.data_node_args(proxy, &[ids[0]], &data);
+    c.node_mut(proxy).start(args);
+    c.wait_members(ids[0], 2, Duration::from_secs(30));
+    let protected = traefikee_testkit::Backend::start("protected");
+    let open = traefikee_testkit::Backend::start("open");
+    let free = std::net::TcpListener::bind(format!("{}:0", c.node(proxy).ip)).unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "entryPoints:\n  web:\n    address: ':{port}'\nhttp:\n  routers:\n    admin:\n      rule: Host(`admin.test`)\n      service: protected\n      middlewares: [office]\n    www:\n      rule: Host(`www.test`)\n      service: open\n  middlewares:\n    office:\n      ipAllowList:\n        sourceRange: ['10.1.2.0/24']\n  services:\n    protected:\n      loadBalancer:\n        servers:\n          - url: {}\n    open:\n      loadBalancer:\n        servers:\n          - url: {}\n",
+            protected.url(),
+            open.url()
+        ),
+    )
+    .unwrap();
+    c.node(ids[0])
+        .local(&["deploy", &format!("--configfile={}", path.display()), "--wait", "--wait-timeout=30"])
+        .success();
+    let addr = format!("{}:{port}", c.node(proxy).ip);
+    let send = |request: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    };
+    // One Host: the allow list refuses this client, the open router answers.
+    assert!(send("GET / HTTP/1.1\r\nHost: admin.test\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 403"));
+    assert!(send("GET / HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200"));
+    for request in [
+        "GET / HTTP/1.1\r\nHost: www.test\r\nHost: admin.test\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: admin.test\r\nHost: www.test\r\nConnection: close\r\n\r\n",
+    ] {
+        let answer = send(request);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{request:?} → {answer}");
+    }
+    assert_eq!(protected.hits(), 0, "the protected backend was reached");
+}

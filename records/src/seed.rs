@@ -129,6 +129,7 @@ pub fn archived_cluster(backup: &Backup) -> Result<ClusterRecord, SeedError> {
             backup.manifest.cluster_id, cluster.id
         )));
     }
+    crate::names::check_cluster_name(&cluster.name).map_err(|e| SeedError(format!("the archive's {e}")))?;
     Ok(cluster)
 }
 

@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// An HTTP server answering every request with a fixed body, on 127.0.0.1.
+/// An HTTP server answering every request with a fixed body, on 127.0.0.1; it counts the
+/// requests it answered.
 pub struct Backend {
     pub addr: SocketAddr,
+    hits: Arc<AtomicU64>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -20,11 +22,21 @@ impl Backend {
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind backend");
         let addr = listener.local_addr().expect("backend address");
-        let app = axum::Router::new().fallback(move || async move { body });
+        let hits = Arc::new(AtomicU64::new(0));
+        let counter = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async move { body }
+        });
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Backend { addr, _runtime: runtime }
+        Backend { addr, hits, _runtime: runtime }
+    }
+
+    /// How many requests it answered.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
     }
 
     pub fn url(&self) -> String {

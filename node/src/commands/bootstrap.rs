@@ -10,7 +10,7 @@ use openraft::ChangeMembers;
 use traefikee_apiserver::ErrorCode;
 use traefikee_pki::{new_key_and_csr, CaBundle, Identity, Role, Validity};
 
-use super::{advertise_ip, bind, default_name, serve, wait_for_exit, Bound};
+use super::{advertise_ip, bind, serve, wait_for_exit, Bound};
 use crate::cli::args::BootstrapArgs;
 use crate::cli::{Failure, Outcome};
 use crate::controller::{new_tokens, Controller};
@@ -82,7 +82,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
     };
     let cluster_id = restored.as_ref().map(|r| r.cluster.id.clone()).unwrap_or_else(traefikee_records::new_cluster_id);
     let cluster_name = restored.as_ref().map(|r| r.cluster.name.clone()).unwrap_or_else(|| args.clustername.clone());
-    let name = args.net.name.clone().unwrap_or_else(default_name);
+    let name = crate::cli::node_name(args.net.name.as_deref())?;
     let node_id: u64 = loop {
         let id = rand::random();
         if id != 0 {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use traefikee_apiserver::{ApiError, ErrorCode};
 use traefikee_pki::{new_key_and_csr, JoinToken, TokenRole};
 
-use super::{bind, default_name, serve, wait_for_exit};
+use super::{bind, serve, wait_for_exit};
 use crate::cli::args::ControlNodeArgs;
 use crate::cli::{token_text, Failure, Outcome};
 use crate::controller::{decode, Controller};
@@ -46,7 +46,7 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
                         "list the cluster addresses of existing control nodes, e.g. --peeraddresses=10.10.0.1:4242",
                     ));
             }
-            let name = args.net.name.clone().unwrap_or_else(default_name);
+            let name = crate::cli::node_name(args.net.name.as_deref())?;
             let key = new_key_and_csr(&name).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
             let target = JoinTarget {
                 kind: NodeKind::Controller,

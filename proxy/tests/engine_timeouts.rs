@@ -1,0 +1,79 @@
+//! An entry point's `transport.respondingTimeouts` bound what a slow or idle client can hold
+//! (issue 12, item 3): headers sent slowly are cut after `readTimeout`, a keep-alive
+//! connection with nothing in flight is closed after `idleTimeout`, and a request the client
+//! keeps sending is served.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    closed.ok().map(|_| started.elapsed())
+}
+
+#[tokio::test]
+async fn slow_headers_and_idle_connections_are_closed_by_the_entry_points_timeouts() {
+    let backend = Backend::start("app").await;
+    let proxy = Proxy::start().await;
+    proxy
+        .apply(&format!(
+            r#"
+entryPoints:
+  web:
+    address: ":0"
+    transport:
+      respondingTimeouts: {{readTimeout: 1s, idleTimeout: 2s}}
+http:
+  routers:
+    app: {{rule: "PathPrefix(`/`)", service: app}}
+  services:
+    app: {{loadBalancer: {{servers: [{{url: "{}"}}]}}}}
+"#,
+            backend.url()
+        ))
+        .await;
+    let addr = proxy.addr("web");
+
+    // Slowloris: half a request head, then nothing.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n").await.unwrap();
+    let took = closed_within(&mut slow, Duration::from_secs(10)).await.expect("slow headers were never cut");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "cut after {took:?}");
+
+    // Nothing at all after connecting: the same.
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(10)).await.is_some(), "a silent connection stayed open");
+
+    // A served keep-alive connection: closed once idle for idleTimeout.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").await.unwrap();
+    let mut first = vec![0u8; 4096];
+    let n = idle.read(&mut first).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&first[..n])
+    );
+    let took = closed_within(&mut idle, Duration::from_secs(15)).await.expect("an idle connection stayed open");
+    assert!(took < Duration::from_secs(6), "idle connection closed after {took:?}");
+
+    // The entry point still serves.
+    let (status, _, body) = get(&client(), &proxy.url("web", "/"), "a").await;
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["backend"], "app");
+}
