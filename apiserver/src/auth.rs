@@ -80,7 +80,7 @@ async fn caller_for_cert(cp: &dyn ControlPlane, cert: &CertInfo, fresh: bool) ->
         )));
     }
     let caller = caller_for_role(cert)?;
-    cp.authorize(&caller, fresh).await?;
+    cp.authorize(&caller, Some(&cert.key_sha256), fresh).await?;
     Ok(caller)
 }
 
@@ -108,6 +108,7 @@ mod tests {
             identity: Identity::new("c", role, "x"),
             serial: "0a".into(),
             not_after: time::OffsetDateTime::now_utc(),
+            key_sha256: String::new(),
         }
     }
 

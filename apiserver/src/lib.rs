@@ -31,7 +31,8 @@ pub trait ControlPlane: Send + Sync + 'static {
     /// one-time credential not used yet. `fresh` checks must see every write acknowledged
     /// before the call (they guard writes and reads that expose secrets); others may answer
     /// from this controller's state as it is.
-    async fn authorize(&self, caller: &Caller, fresh: bool) -> Result<(), ApiError>;
+    /// `key_sha256` is the hash of the certificate's public key (none for the local socket).
+    async fn authorize(&self, caller: &Caller, key_sha256: Option<&str>, fresh: bool) -> Result<(), ApiError>;
     /// The cluster id, for checking that a certificate belongs to this cluster.
     fn cluster_id(&self) -> String;
 

@@ -15,8 +15,8 @@ pub struct Api(pub Arc<Controller>);
 
 #[async_trait]
 impl ControlPlane for Api {
-    async fn authorize(&self, caller: &Caller, fresh: bool) -> Result<(), ApiError> {
-        self.0.authorize_caller(caller, fresh).await
+    async fn authorize(&self, caller: &Caller, key_sha256: Option<&str>, fresh: bool) -> Result<(), ApiError> {
+        self.0.authorize_caller(caller, key_sha256, fresh).await
     }
 
     fn cluster_id(&self) -> String {
@@ -93,7 +93,9 @@ impl ControlPlane for Api {
             .ca
             .issue_for_csr(&req.csr_pem, &Identity::new(&cluster.id, Role::Operator, &name), &[], Validity::OPERATOR)
             .map_err(|e| ApiError::invalid(format!("the certificate request is not acceptable: {e}")))?;
+        let key_sha256 = Some(crate::controller::key_of(&cert.cert_pem)?);
         let credential = CredentialRecord {
+            key_sha256,
             serial: cert.serial.clone(),
             name: name.clone(),
             created_at: state::now_ms(),

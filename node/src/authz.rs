@@ -182,7 +182,19 @@ impl Controller {
             return Err(removed_refusal(id));
         }
         if matches!(usage, PeerUse::Raft | PeerUse::Probe) {
-            return Ok(id);
+            // A node this state knows must present the certificate and key it was issued
+            // (anyone holding the CA key can mint another with its id and serial); one this
+            // state does not know yet may be a leader that joined after the point it has
+            // reached.
+            return match &record {
+                Some(r) if !issued_to(r, peer) => Err(ApiError::forbidden(format!(
+                    "the certificate {} is not the one the cluster issued to node {}",
+                    peer.serial,
+                    keys::node_id_text(id)
+                ))
+                .into()),
+                _ => Ok(id),
+            };
         }
         let record = match record {
             Some(r) => Some(r),
@@ -206,7 +218,7 @@ impl Controller {
             }
         };
         match record {
-            Some(r) if r.kind == NodeKind::Controller && r.cert_serial == peer.serial => Ok(id),
+            Some(r) if r.kind == NodeKind::Controller && issued_to(&r, peer) => Ok(id),
             Some(_) => Err(ApiError::forbidden(format!(
                 "the certificate {} is not the one the cluster issued to node {}",
                 peer.serial,
@@ -283,34 +295,45 @@ impl Controller {
         if others.is_empty() {
             return Confirmed::NoLeader;
         }
-        let asks = others.iter().map(|(_, addr)| {
-            let url = format!("https://{addr}/cluster/v1/leader");
-            let req = self.peers.get(url).timeout(Duration::from_millis(500));
-            async move {
-                match req.send().await {
-                    Ok(resp) => decode::<LeaderView>(resp).await.ok(),
-                    Err(_) => None,
+        // Answers are counted as they come: a voter that is down must not hold the probe past
+        // this node's election timeout.
+        let mut asks: futures::stream::FuturesUnordered<_> = others
+            .iter()
+            .map(|(_, addr)| {
+                let req =
+                    self.peers.get(format!("https://{addr}/cluster/v1/leader")).timeout(Duration::from_millis(300));
+                async move {
+                    match req.send().await {
+                        Ok(resp) => decode::<LeaderView>(resp).await.ok(),
+                        Err(_) => None,
+                    }
                 }
+            })
+            .collect();
+        let mut named: std::collections::BTreeMap<NodeId, usize> = std::collections::BTreeMap::new();
+        let mut nobody = 0;
+        while let Some(answer) = futures::StreamExt::next(&mut asks).await {
+            match answer.and_then(|a| a.leader.map(Some).or(Some(None))) {
+                Some(Some(id)) => *named.entry(id).or_insert(0) += 1,
+                Some(None) => nobody += 1,
+                None => {}
             }
-        });
-        let answers: Vec<LeaderView> = futures::future::join_all(asks).await.into_iter().flatten().collect();
-        let mut tally: std::collections::HashMap<Option<NodeId>, usize> = std::collections::HashMap::new();
-        for a in &answers {
-            *tally.entry(a.leader).or_insert(0) += 1;
+            // A leader counts once a quorum, this node included (it knows nothing newer),
+            // names it; "nobody leads" needs a quorum of the others and no leader named.
+            if let Some((&id, _)) = named.iter().find(|(_, n)| **n + 1 >= quorum) {
+                if id == self.id() {
+                    return Confirmed::NoLeader;
+                }
+                return match others.iter().find(|(v, _)| *v == id) {
+                    Some((_, addr)) => Confirmed::Leader(id, addr.clone()),
+                    None => Confirmed::NotYet,
+                };
+            }
         }
-        // This node agrees with whatever the others agree on: it knows nothing newer.
-        let Some((leader, count)) = tally.into_iter().max_by_key(|(_, n)| *n) else { return Confirmed::NotYet };
-        if count + 1 < quorum {
-            return Confirmed::NotYet;
+        if named.is_empty() && nobody >= quorum {
+            return Confirmed::NoLeader;
         }
-        match leader {
-            None => Confirmed::NoLeader,
-            Some(id) if id == self.id() => Confirmed::NoLeader,
-            Some(id) => match others.iter().find(|(v, _)| *v == id) {
-                Some((_, addr)) => Confirmed::Leader(id, addr.clone()),
-                None => Confirmed::NotYet,
-            },
-        }
+        Confirmed::NotYet
     }
 
     /// Waits until this state has applied the read index of the leader at `addr`.
@@ -402,27 +425,27 @@ impl Controller {
 
     /// Checks an API caller. `fresh` requests (writes, reads that expose secrets) pass the
     /// read barrier first; others are checked against this controller's state as it is.
-    pub async fn authorize_caller(&self, caller: &Caller, fresh: bool) -> Result<(), ApiError> {
+    pub async fn authorize_caller(&self, caller: &Caller, key: Option<&str>, fresh: bool) -> Result<(), ApiError> {
         if matches!(caller, Caller::Local) {
             return Ok(());
         }
         if fresh {
             self.read_barrier().await?;
-            return self.check_caller(caller)?.unwrap_or_else(|| Err(not_issued(caller)));
+            return self.check_caller(caller, key)?.unwrap_or_else(|| Err(not_issued(caller)));
         }
-        match self.check_caller(caller)? {
+        match self.check_caller(caller, key)? {
             Some(verdict) => verdict,
             // Issued a moment ago, perhaps through another controller: look again, current.
             None => {
                 self.read_barrier().await?;
-                self.check_caller(caller)?.unwrap_or_else(|| Err(not_issued(caller)))
+                self.check_caller(caller, key)?.unwrap_or_else(|| Err(not_issued(caller)))
             }
         }
     }
 
     /// The verdict on a caller by this controller's state, or `None` when the state does not
     /// know its credential.
-    fn check_caller(&self, caller: &Caller) -> Result<Option<Result<(), ApiError>>, ApiError> {
+    fn check_caller(&self, caller: &Caller, key: Option<&str>) -> Result<Option<Result<(), ApiError>>, ApiError> {
         let revoked = |serial: &str| {
             ApiError::unauthenticated(format!("the client certificate {serial} has been revoked"))
                 .with_hint("ask an operator for a new credential (`traefikeectl credentials create`)")
@@ -434,7 +457,9 @@ impl Controller {
                 Ok(match record {
                     _ if is_revoked => Some(Err(revoked(serial))),
                     Some(r) if r.revoked.is_some() => Some(Err(revoked(serial))),
-                    Some(r) if &r.name == name => Some(Ok(())),
+                    Some(r) if &r.name == name && r.key_sha256.as_deref().is_none_or(|k| Some(k) == key) => {
+                        Some(Ok(()))
+                    }
                     Some(_) => Some(Err(not_issued(caller))),
                     None => None,
                 })
@@ -460,6 +485,11 @@ enum Confirmed {
     Leader(NodeId, String),
     NoLeader,
     NotYet,
+}
+
+/// Whether `peer` is the certificate, for the key, that the cluster issued to node `r`.
+fn issued_to(r: &crate::state::NodeRecord, peer: &CertInfo) -> bool {
+    r.cert_serial == peer.serial && r.key_sha256.as_ref().is_none_or(|k| *k == peer.key_sha256)
 }
 
 fn not_issued(caller: &Caller) -> ApiError {

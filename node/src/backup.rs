@@ -136,8 +136,8 @@ pub fn plan(backup: &Backup, current: &ClusterRecord, force: bool) -> Result<(Re
                 restore.revoked.push((k[keys::REVOKED_PREFIX.len()..].to_owned(), at));
             }
             k if k.starts_with(keys::ISSUED_PREFIX) => {
-                let node: u64 = decode(key, bytes)?;
-                restore.issued.push((k[keys::ISSUED_PREFIX.len()..].to_owned(), node));
+                let marker: traefikee_records::Issued = decode(key, bytes)?;
+                restore.issued.push((k[keys::ISSUED_PREFIX.len()..].to_owned(), marker));
             }
             other => {
                 return Err(refused(format!(

@@ -209,6 +209,8 @@ async fn config_feed(
     }
     loop {
         if c.db.read(|v| v.config_version())? > q.after {
+            // The node may have been removed while it waited.
+            c.authorize_node(&peer, None).await?;
             if let Some(rec) = c.db.read(|v| v.config())? {
                 return Ok(Json(ConfigUpdate { version: rec.version, document: rec.document }).into_response());
             }
@@ -267,6 +269,7 @@ mod tests {
             identity: Identity::new("c", role, "00000000000000aa"),
             serial: "01".into(),
             not_after: time::OffsetDateTime::now_utc(),
+            key_sha256: String::new(),
         });
         req.extensions_mut().insert(Peer(info));
         req.into_parts().0

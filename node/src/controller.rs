@@ -57,7 +57,7 @@ pub struct Controller {
     pub abort: tokio::sync::watch::Sender<Option<String>>,
     /// Parses and validations of configuration documents run here, off the async runtime and
     /// one at a time, so that Raft heartbeats never wait behind a large or hostile document.
-    parsing: tokio::sync::Semaphore,
+    parsing: Arc<tokio::sync::Semaphore>,
     /// Fires, with the reason, when this node learns that it was removed from the cluster.
     pub removed: crate::authz::RemovedSignal,
     /// The serial of this node's certificate.
@@ -146,7 +146,7 @@ impl Controller {
             abort: tokio::sync::watch::channel(None).0,
             removed,
             own_serial,
-            parsing: tokio::sync::Semaphore::new(1),
+            parsing: Arc::new(tokio::sync::Semaphore::new(1)),
             quarantine: crate::authz::Quarantine::new(restarted),
         }))
     }
@@ -296,7 +296,15 @@ impl Controller {
             return Err(ApiError::forbidden("this node was removed from the cluster (its certificate is revoked)")
                 .with_hint("join again with a token and a fresh --statedir"));
         }
-        if record.is_some() {
+        if let Some(r) = record {
+            let genuine = r.cert_serial == peer.serial && r.key_sha256.as_ref().is_none_or(|k| *k == peer.key_sha256);
+            if !genuine {
+                return Err(ApiError::forbidden(format!(
+                    "the certificate {} is not the one the cluster issued to node {}",
+                    peer.serial,
+                    keys::node_id_text(id)
+                )));
+            }
             return Ok(id);
         }
         match (peer.identity.role, hello) {
@@ -313,6 +321,7 @@ impl Controller {
                     api_address: None,
                     joined_at: state::now_ms(),
                     cert_serial: peer.serial.clone(),
+                    key_sha256: Some(peer.key_sha256.clone()),
                 };
                 self.write(Origin::system(format!("data node {}", node.name)), Command::Reinstate { node }).await?;
                 Ok(id)
@@ -384,8 +393,15 @@ impl Controller {
         &self,
         work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _turn = self.parsing.acquire().await.map_err(internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(internal)?
+        // The permit goes with the work: a caller that gives up does not free the place of
+        // a parse that still runs.
+        let turn = self.parsing.clone().acquire_owned().await.map_err(internal)?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work()
+        })
+        .await
+        .map_err(internal)?
     }
 
     // ---- writes ---------------------------------------------------------------------------
@@ -587,6 +603,7 @@ impl Controller {
             api_address: req.api_address.clone(),
             joined_at: state::now_ms(),
             cert_serial: cert.serial.clone(),
+            key_sha256: Some(key_of(&cert.cert_pem)?),
         };
         self.write(
             Origin::system(format!("join token {}", token.id)),
@@ -730,6 +747,11 @@ pub fn env_var(role: TokenRole) -> &'static str {
         TokenRole::Control => "CONTROL_NODE_TOKEN",
         TokenRole::Data => "DATA_NODE_TOKEN",
     }
+}
+
+/// The public key hash of a certificate the cluster just issued.
+pub fn key_of(cert_pem: &str) -> Result<String, ApiError> {
+    traefikee_pki::inspect_cert_pem(cert_pem).map(|i| i.key_sha256).map_err(internal)
 }
 
 /// An address a node reports: `host:port` text without control characters or spaces.

@@ -1,7 +1,7 @@
 //! Serving an axum router over TLS, with the caller's certificate attached to each request,
 //! and over the node's unix socket.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::IpAddr;
 use std::path::Path;
@@ -15,6 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::Notify;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 use traefikee_apiserver::Transport;
@@ -34,7 +35,8 @@ pub struct Peer(pub Option<CertInfo>);
 pub struct Limits {
     /// Open connections of every kind.
     pub max_connections: usize,
-    /// Connections still in their handshake or without a client certificate.
+    /// Connections still in their handshake or without a client certificate; past it the
+    /// oldest of them is closed to make room.
     pub max_unauthenticated: usize,
     /// The same, per source IP address.
     pub max_unauthenticated_per_ip: usize,
@@ -100,23 +102,36 @@ struct Counts {
     total: usize,
     unauthenticated: usize,
     per_ip: HashMap<IpAddr, usize>,
+    /// The connections counted as unauthenticated, oldest first.
+    pending: VecDeque<Pending>,
+    next_id: u64,
+}
+
+struct Pending {
+    id: u64,
+    ip: IpAddr,
+    evict: Arc<Notify>,
 }
 
 /// A connection's place in its listener's counts, given back when it ends.
 struct Slot {
     admission: Arc<Admission>,
-    ip: IpAddr,
+    id: u64,
+    /// Fires when a newer connection took this one's place (see [`Admission::admit`]).
+    evicted: Arc<Notify>,
     unauthenticated: bool,
 }
 
 impl Admission {
+    /// Admits a connection from `ip`, or refuses it. When every place for connections without
+    /// a certificate is taken, the oldest of them gives its place up: a legitimate client
+    /// finishes its handshake within milliseconds, so silent connections from many addresses
+    /// cannot keep it out, while a flood from one address stays within its own limit.
     fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
         let mut c = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let from_ip = c.per_ip.get(&ip).copied().unwrap_or(0);
         let refused = if c.total >= self.limits.max_connections {
             Some(format!("{} connections are open (the limit)", c.total))
-        } else if c.unauthenticated >= self.limits.max_unauthenticated {
-            Some(format!("{} connections without a client certificate are open (the limit)", c.unauthenticated))
         } else if from_ip >= self.limits.max_unauthenticated_per_ip {
             Some(format!("{ip} has {from_ip} connections without a client certificate open (the limit per address)"))
         } else {
@@ -127,10 +142,30 @@ impl Admission {
             self.shed.refused(self.name, &why);
             return None;
         }
+        let mut evicted_one = false;
+        if c.unauthenticated >= self.limits.max_unauthenticated {
+            if let Some(oldest) = c.pending.pop_front() {
+                c.release_unauthenticated(oldest.ip);
+                oldest.evict.notify_one();
+                evicted_one = true;
+            }
+        }
         c.total += 1;
         c.unauthenticated += 1;
         *c.per_ip.entry(ip).or_insert(0) += 1;
-        Some(Slot { admission: self.clone(), ip, unauthenticated: true })
+        c.next_id += 1;
+        let id = c.next_id;
+        let evicted = Arc::new(Notify::new());
+        c.pending.push_back(Pending { id, ip, evict: evicted.clone() });
+        let unauthenticated = c.unauthenticated;
+        drop(c);
+        if evicted_one {
+            self.shed.refused(
+                self.name,
+                &format!("{unauthenticated} connections without a client certificate were open (the limit): the oldest was closed"),
+            );
+        }
+        Some(Slot { admission: self.clone(), id, evicted, unauthenticated: true })
     }
 }
 
@@ -140,7 +175,7 @@ impl Slot {
     fn authenticated(&mut self) {
         if std::mem::replace(&mut self.unauthenticated, false) {
             let mut c = self.admission.state.lock().unwrap_or_else(|p| p.into_inner());
-            c.release_unauthenticated(self.ip);
+            c.forget_pending(self.id);
         }
     }
 }
@@ -155,6 +190,15 @@ impl Counts {
             }
         }
     }
+
+    /// Releases a connection's unauthenticated place, unless an eviction already did.
+    fn forget_pending(&mut self, id: u64) {
+        if let Some(pos) = self.pending.iter().position(|p| p.id == id) {
+            if let Some(p) = self.pending.remove(pos) {
+                self.release_unauthenticated(p.ip);
+            }
+        }
+    }
 }
 
 impl Drop for Slot {
@@ -162,7 +206,7 @@ impl Drop for Slot {
         let mut c = self.admission.state.lock().unwrap_or_else(|p| p.into_inner());
         c.total = c.total.saturating_sub(1);
         if self.unauthenticated {
-            c.release_unauthenticated(self.ip);
+            c.forget_pending(self.id);
         }
     }
 }
@@ -242,7 +286,15 @@ pub async fn serve_tls(
         let limits = limits.clone();
         tokio::spawn(async move {
             let mut slot = slot;
-            let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream)).await {
+            let evicted = slot.evicted.clone();
+            let handshake = tokio::select! {
+                result = tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream)) => result,
+                _ = evicted.notified() => {
+                    tracing::debug!(%remote, "closed during its handshake to make room for a newer connection");
+                    return;
+                }
+            };
+            let tls = match handshake {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
                     tracing::debug!(%remote, "TLS handshake failed: {e}");
@@ -292,7 +344,12 @@ pub async fn serve_tls(
             let lifetime = if slot.unauthenticated { Some(limits.unauthenticated_lifetime) } else { None };
             let give_up = async {
                 match lifetime {
-                    Some(l) => tokio::time::sleep(l).await,
+                    Some(l) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(l) => {}
+                            _ = evicted.notified() => {}
+                        }
+                    }
                     None => std::future::pending().await,
                 }
             };
@@ -308,7 +365,7 @@ pub async fn serve_tls(
                         break;
                     }
                     _ = &mut give_up => {
-                        tracing::debug!(%remote, "connection without a client certificate lived too long; closing it");
+                        tracing::debug!(%remote, "connection without a client certificate lived too long or made room for a newer one; closing it");
                         break;
                     }
                     _ = tokio::time::sleep(check_every), if !closing => {

@@ -178,12 +178,12 @@ async fn a_removed_control_node_is_refused_everywhere_even_by_one_that_was_down_
         if wrong.is_empty() {
             break;
         }
-        // Until it has caught up it may not answer, or not know the node yet; it must never
-        // accept it.
+        // Until it has caught up it may not answer at all, or answer that it is catching up
+        // (503); nothing else.
         for w in &wrong {
             assert!(
-                !w.contains(": 200 ") && !w.contains(": 204 "),
-                "c3 accepted the removed node while catching up: {w}"
+                w.contains(": 503 ") || w.contains("error sending request") || w.contains("connect"),
+                "c3 let the removed node past its checks while catching up: {w}"
             );
         }
         assert!(
@@ -308,31 +308,45 @@ async fn a_connection_flood_does_not_starve_the_nodes_or_the_operators() {
     let leader = ids[0];
     let bob = operator(&c, leader, "bob").await;
     let term_before = raft_term(&c, leader);
-    let attacker = c.ip(250);
+    // This test process opens thousands of sockets itself.
+    traefikee_node::transport::raise_fd_limit();
+    // One address, then forty: more silent connections than the controller keeps places for.
+    let attackers: Vec<String> = std::iter::once(c.ip(250)).chain((200..240).map(|i| c.ip(i))).collect();
     let mut held = Vec::new();
     for target in [c.node(leader).cluster_addr(), c.node(leader).api_addr()] {
         let addr: std::net::SocketAddr = target.parse().unwrap();
-        for _ in 0..1500 {
+        for i in 0..2000 {
+            let source = if i < 1000 { &attackers[0] } else { &attackers[1 + i % 40] };
             let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind(format!("{attacker}:0").parse().unwrap()).unwrap();
+            socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
             if let Ok(Ok(s)) = tokio::time::timeout(Duration::from_secs(2), socket.connect(addr)).await {
                 held.push(s);
             }
         }
     }
-    assert!(held.len() > 1000, "the flood could not even connect ({} connections)", held.len());
+    assert!(held.len() > 3000, "the flood could not even connect ({} connections)", held.len());
 
     // The controller holds only what its limits allow: the rest were closed at once.
     let pid = c.node(leader).pid().unwrap();
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
-    assert!(fds < 600, "the controller holds {fds} descriptors under the flood");
+    // (at most 256 connections without a certificate per listener, two listeners)
+    assert!(fds < 700, "the controller holds {fds} descriptors under the flood");
 
-    // An operator and a Raft write get through meanwhile.
+    // An operator (new connections each time, as traefikeectl makes) and a Raft write get
+    // through meanwhile.
     let api = c.node(leader).api_addr();
     for _ in 0..5 {
         let resp = bob.http().get(format!("https://{api}/api/v1/nodes")).send().await.unwrap();
         assert_eq!(resp.status(), 200);
     }
+    // A control node joins (TLS without a client certificate, then with one) meanwhile.
+    tokio::task::block_in_place(|| {
+        let i = c.add("f4");
+        let (control, _) = c.node(leader).tokens();
+        let args = c.control_node_args(i, &[leader], &control);
+        c.node_mut(i).start(args);
+        c.wait_members(leader, 4, Duration::from_secs(30));
+    });
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c.yaml");
     std::fs::write(&file, "http:\n  routers: {}\n").unwrap();

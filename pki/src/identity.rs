@@ -102,6 +102,11 @@ pub struct CertInfo {
     pub serial: String,
     #[serde(with = "time::serde::rfc3339")]
     pub not_after: OffsetDateTime,
+    /// SHA-256 of the certificate's public key (hex): what ties a certificate to the key the
+    /// cluster issued it for. A holder of the CA key can mint a certificate with any serial,
+    /// not one for another node's key.
+    #[serde(default)]
+    pub key_sha256: String,
 }
 
 /// Reads the identity, serial and expiry of a DER certificate. It does not verify it.
@@ -121,7 +126,8 @@ pub fn inspect_cert_der(der: &[u8]) -> Result<CertInfo, PkiError> {
     let serial = hex::encode(cert.raw_serial());
     let not_after = OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp())
         .map_err(|e| PkiError::Certificate(e.to_string()))?;
-    Ok(CertInfo { identity, serial, not_after })
+    let key_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(cert.public_key().raw));
+    Ok(CertInfo { identity, serial, not_after, key_sha256 })
 }
 
 /// Same as [`inspect_cert_der`] for the first certificate of a PEM text.

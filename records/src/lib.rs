@@ -72,6 +72,17 @@ pub struct NodeRecord {
     pub api_address: Option<String>,
     pub joined_at: UnixMillis,
     pub cert_serial: String,
+    /// SHA-256 of the certificate's public key; records from before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_sha256: Option<String>,
+}
+
+/// A node certificate the cluster issued (the record under `issued/<serial>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issued {
+    pub node: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_sha256: Option<String>,
 }
 
 /// A one-time API credential (written at bootstrap, or by `credentials create`).
@@ -104,6 +115,9 @@ pub struct CredentialRecord {
     /// The enrollment it was exchanged for.
     pub enrollment: String,
     pub revoked: Option<Consumption>,
+    /// SHA-256 of the certificate's public key; records from before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -457,6 +457,7 @@ mod tests {
             not_after: i64::MAX,
             enrollment: "e1".into(),
             revoked: None,
+            key_sha256: None,
         };
         let exchange = Command::ExchangeEnrollment { enrollment: "e1".into(), credential };
         let by_enrollment = Origin::Enrollment { id: "e1".into(), serial: "0e".into() };

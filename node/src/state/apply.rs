@@ -38,6 +38,10 @@ fn origin_refused(v: &StateView<'_>, origin: &Origin) -> Result<Option<String>, 
     Ok((!issued).then(|| format!("the credential of {} ({serial}) was not issued by this cluster", origin.actor())))
 }
 
+fn issued(node: &super::NodeRecord) -> super::Issued {
+    super::Issued { node: node.id, key_sha256: node.key_sha256.clone() }
+}
+
 type Applied = (Response, Option<(&'static str, String)>);
 
 fn done(action: &'static str, detail: String) -> Result<Applied, StateError> {
@@ -63,7 +67,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             put(db, txn, &keys::token(TokenRole::Control), control)?;
             put(db, txn, &keys::token(TokenRole::Data), data)?;
             put(db, txn, &keys::node(node.id), node)?;
-            put(db, txn, &keys::issued(&node.cert_serial), &node.id)?;
+            put(db, txn, &keys::issued(&node.cert_serial), &issued(node))?;
             put(db, txn, &keys::enrollment(&enrollment.id), enrollment)?;
             done("cluster.init", format!("cluster {} ({}) created by {}", cluster.name, cluster.id, node.name))
         }
@@ -100,7 +104,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                 );
             }
             put(db, txn, &keys::node(node.id), node)?;
-            put(db, txn, &keys::issued(&node.cert_serial), &node.id)?;
+            put(db, txn, &keys::issued(&node.cert_serial), &issued(node))?;
             let kind = match node.kind {
                 NodeKind::Controller => "control node",
                 NodeKind::Proxy => "data node",
@@ -140,10 +144,17 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             if v.is_revoked(&node.cert_serial)? {
                 return refused(RefusalKind::Unauthorized, format!("{} was removed from the cluster", node.name));
             }
-            if db.get(txn, &keys::issued(&node.cert_serial))?.is_none() {
+            let marker: Option<super::Issued> = get(db, txn, &keys::issued(&node.cert_serial))?;
+            let genuine = marker.is_some_and(|m| {
+                m.node == node.id && m.key_sha256.as_ref().is_none_or(|k| Some(k) == node.key_sha256.as_ref())
+            });
+            if !genuine {
                 return refused(
                     RefusalKind::Unauthorized,
-                    format!("the certificate {} was never issued to a node of this cluster", node.cert_serial),
+                    format!(
+                        "the certificate {} was never issued to node {} of this cluster",
+                        node.cert_serial, node.name
+                    ),
                 );
             }
             if v.node(node.id)?.is_some() {
@@ -301,7 +312,12 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
     for c in &credentials {
         put(db, txn, &keys::credential(&c.serial), c)?;
     }
+    let current_nodes: Vec<String> = view(db, txn).nodes()?.into_iter().map(|n| n.cert_serial).collect();
     for (serial, at) in &r.revoked {
+        // An archive never revokes a node of the registry: removing a node is `rm-node`.
+        if current_nodes.contains(serial) {
+            continue;
+        }
         if db.get(txn, &keys::revoked(serial))?.is_none() {
             put(db, txn, &keys::revoked(serial), at)?;
         }

@@ -17,7 +17,7 @@ pub use read::StateView;
 use serde::{Deserialize, Serialize};
 pub use traefikee_records::{
     keys, now_ms, rfc3339, AuditRecord, BootstrapPlan, ClusterRecord, ConfigRecord, Consumption, CredentialRecord,
-    EnrollmentRecord, NodeKind, NodeRecord, TokenRecord, UnixMillis,
+    EnrollmentRecord, Issued, NodeKind, NodeRecord, TokenRecord, UnixMillis,
 };
 
 /// A Raft entry's payload: who asked, when, and what. Built by the leader that proposes it
@@ -166,7 +166,7 @@ pub struct Restore {
     /// Node certificates the cluster issued (serial, node id): data nodes of the archive's
     /// cluster may come back.
     #[serde(default)]
-    pub issued: Vec<(String, u64)>,
+    pub issued: Vec<(String, Issued)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -102,16 +102,38 @@ fn toml(text: &str) -> Option<usize> {
             let end = inner.find(']').unwrap_or(inner.len());
             header = dotted_levels(&inner[..end]);
             header
-        } else if let Some(eq) = line.find('=') {
-            header + dotted_levels(&line[..eq])
         } else {
-            0
+            // Every key of the line, inline tables' included (`a = { b.c.d = 1 }`).
+            header + deepest_key(line)
         };
         if depth > MAX_DEPTH {
             return Some(i + 1);
         }
     }
     None
+}
+
+/// The most levels among the keys of a TOML line: the text before each `=` back to the line
+/// start, a `{` or a `,`, outside strings.
+fn deepest_key(line: &str) -> usize {
+    let mut deepest = 0;
+    let mut key_start = 0;
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => break,
+            (None, '{' | ',' | '[') => key_start = i + 1,
+            (None, '=') => {
+                deepest = deepest.max(dotted_levels(&line[key_start..i]));
+                key_start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Levels of a (possibly dotted, possibly quoted) TOML key: one more than its dots outside
@@ -187,6 +209,7 @@ fn yaml_flow(line: &str, flow: &mut usize) -> (usize, bool) {
     let mut escaped = false;
     // In block context a bracket opens a flow collection only where a value starts.
     let mut value_start = true;
+    let mut skip_token = false;
     for (i, &b) in bytes.iter().enumerate() {
         if let Some(q) = quote {
             if escaped {
@@ -200,10 +223,13 @@ fn yaml_flow(line: &str, flow: &mut usize) -> (usize, bool) {
         }
         match b {
             b'#' if i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t' => break,
-            b'"' | b'\'' if value_start || *flow > 0 => {
+            // A quote opens a quoted scalar only where a value starts (`don't` is plain).
+            b'"' | b'\'' if value_start => {
                 quote = Some(b);
                 value_start = false;
             }
+            // An anchor or a tag (`&a [`, `!!seq [`) comes before the value it names.
+            b'&' | b'!' if value_start => skip_token = true,
             b'[' | b'{' if value_start || *flow > 0 => {
                 *flow += 1;
                 deepest = deepest.max(*flow);
@@ -215,7 +241,8 @@ fn yaml_flow(line: &str, flow: &mut usize) -> (usize, bool) {
             b']' | b'}' if *flow > 0 => *flow -= 1,
             b',' if *flow > 0 => value_start = true,
             b':' if bytes.get(i + 1).is_none_or(|n| *n == b' ') => value_start = true,
-            b' ' | b'\t' => {}
+            b' ' | b'\t' => skip_token = false,
+            _ if skip_token => {}
             _ => value_start = false,
         }
     }
@@ -225,10 +252,17 @@ fn yaml_flow(line: &str, flow: &mut usize) -> (usize, bool) {
 /// `key: |`, `- >-`, `|2`: the line's last token is a block scalar indicator.
 fn introduces_block_scalar(line: &str) -> bool {
     let code = line.split(" #").next().unwrap_or(line).trim_end();
-    let (before, last) = match code.rsplit_once([' ', '\t']) {
+    let (mut before, last) = match code.rsplit_once([' ', '\t']) {
         Some((b, l)) => (b.trim_end(), l),
         None => ("", code),
     };
+    // `key: &anchor |`, `key: !!str |`
+    while let Some((rest, token)) = before.rsplit_once([' ', '\t']) {
+        if !(token.starts_with('&') || token.starts_with('!')) {
+            break;
+        }
+        before = rest.trim_end();
+    }
     let indicator = last.strip_prefix('|').or_else(|| last.strip_prefix('>'));
     let indicator_ok =
         indicator.is_some_and(|rest| rest.len() <= 2 && rest.chars().all(|c| matches!(c, '-' | '+' | '1'..='9')));
@@ -278,6 +312,25 @@ mod tests {
         assert_eq!(check(&toml_keys, Format::Toml).unwrap_err().line, Some(1));
         let toml_inline = format!("a = {}{}\n", "[".repeat(1000), "]".repeat(1000));
         assert!(check(&toml_inline, Format::Toml).is_err());
+    }
+
+    #[test]
+    fn anchors_tags_and_inline_tables_do_not_hide_depth() {
+        for yaml in [
+            format!("a: &x {}\n", "[".repeat(1000)),
+            format!("a: !!seq {}\n", "[".repeat(1000)),
+            format!("a: [x', {}\n", "[".repeat(1000)),
+        ] {
+            assert!(check(&yaml, Format::Yaml).is_err(), "{}", &yaml[..20]);
+        }
+        let toml = format!("x = {{ {} = 1 }}\n", vec!["a"; 100].join("."));
+        assert!(check(&toml, Format::Toml).is_err());
+    }
+
+    #[test]
+    fn apostrophes_anchors_and_tags_in_real_yaml_pass() {
+        let yaml = "http:\n  middlewares:\n    m:\n      headers:\n        customResponseHeaders: {X-Msg: don't, X-B: it's}\n  routers:\n    r:\n      rule: Host(`a`)\n      service: s\n      tls:\n        domains:\n          - main: a\ntls:\n  certificates:\n    - certFile: &cert |\n        -----BEGIN CERTIFICATE-----\n        [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n      keyFile: !!str |\n        [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
+        check(yaml, Format::Yaml).unwrap();
     }
 
     #[test]
