@@ -193,9 +193,9 @@ impl ControlPlane for Api {
         if dry_run {
             return Ok(DeployResult { version: None, dry_run: true, summary });
         }
-        self.0.write(self.0.origin_of(caller), Command::Deploy { document, summary: summary.clone() }).await?;
-        let version = self.0.db.read(|v| v.config_version())?;
-        Ok(DeployResult { version: Some(version), dry_run: false, summary })
+        let version =
+            self.0.write(self.0.origin_of(caller), Command::Deploy { document, summary: summary.clone() }).await?;
+        Ok(DeployResult { version, dry_run: false, summary })
     }
 
     async fn config(&self) -> Result<DeployedConfig, ApiError> {
@@ -231,11 +231,7 @@ impl ControlPlane for Api {
             result.dry_run = true;
             return Ok(result);
         }
-        let restores_config = restore.config.is_some();
-        self.0.write(self.0.origin_of(caller), Command::Restore(Box::new(restore))).await?;
-        if restores_config {
-            result.version = Some(self.0.db.read(|v| v.config_version())?);
-        }
+        result.version = self.0.write(self.0.origin_of(caller), Command::Restore(Box::new(restore))).await?;
         Ok(result)
     }
 

@@ -407,14 +407,16 @@ impl Controller {
     // ---- writes ---------------------------------------------------------------------------
 
     /// Commits a command through Raft, forwarding it to the leader when this node is not.
-    /// A refusal from the state machine becomes an API error.
-    pub async fn write(&self, origin: Origin, command: Command) -> Result<(), ApiError> {
+    /// A refusal from the state machine becomes an API error; the configuration version the
+    /// command deployed, if any, is returned.
+    pub async fn write(&self, origin: Origin, command: Command) -> Result<Option<u64>, ApiError> {
         let committed = self.write_hops(WriteRequest { origin, command }, 0).await?;
         // Read-your-writes: the caller reads this node's state next, which may trail the leader.
         let mut applied = self.db.applied();
         let _ = tokio::time::timeout(WRITE_TIMEOUT, applied.wait_for(|a| *a >= committed.index)).await;
         match committed.response {
-            Response::Done => Ok(()),
+            Response::Done => Ok(None),
+            Response::Deployed { version } => Ok(Some(version)),
             Response::Refused(r) => Err(match r.kind {
                 RefusalKind::Conflict => ApiError::conflict(r.message),
                 RefusalKind::NotFound => ApiError::not_found(r.message),
@@ -724,13 +726,13 @@ impl Controller {
             NodeKind::Proxy => None,
         };
         // If this node removed itself it is no longer leader: `write` forwards to the new one.
-        self.write(origin, Command::RemoveNode { id: node_id, tokens }).await
+        self.write(origin, Command::RemoveNode { id: node_id, tokens }).await.map(|_| ())
     }
 
     pub async fn rotate_tokens(&self, caller: &Caller) -> Result<(), ApiError> {
         let ca = self.cluster_record()?.ca;
         let (control, data) = new_tokens(&ca).map_err(internal)?;
-        self.write(self.origin_of(caller), Command::RotateTokens { control, data }).await
+        self.write(self.origin_of(caller), Command::RotateTokens { control, data }).await.map(|_| ())
     }
 
     /// The origin of an API caller of this controller.

@@ -462,7 +462,10 @@ mod tests {
         let exchange = Command::ExchangeEnrollment { enrollment: "e1".into(), credential };
         let by_enrollment = Origin::Enrollment { id: "e1".into(), serial: "0e".into() };
         assert_eq!(apply(db.sm, &mut txn, &Request::new(by_enrollment, exchange)).unwrap(), Response::Done);
-        assert_eq!(apply(db.sm, &mut txn, &Request::new(bob.clone(), deploy())).unwrap(), Response::Done);
+        assert_eq!(
+            apply(db.sm, &mut txn, &Request::new(bob.clone(), deploy())).unwrap(),
+            Response::Deployed { version: 1 }
+        );
 
         // A forged origin (a credential the cluster never issued) changes nothing.
         let forged = Origin::Operator { name: "admin".into(), serial: "01".into() };

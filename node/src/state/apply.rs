@@ -16,7 +16,7 @@ pub fn apply(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, S
         }
     }
     let (response, detail) = apply_command(db, txn, req)?;
-    if let (Response::Done, Some((action, detail))) = (&response, detail) {
+    if let (Response::Done | Response::Deployed { .. }, Some((action, detail))) = (&response, detail) {
         audit(db, txn, req, action, detail)?;
     }
     Ok(response)
@@ -192,7 +192,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             };
             put(db, txn, keys::CONFIG, &record)?;
             put(db, txn, keys::CONFIG_VERSION, &version)?;
-            done("config.deploy", format!("version {version}: {summary}"))
+            Ok((Response::Deployed { version }, Some(("config.deploy", format!("version {version}: {summary}")))))
         }
         Command::Restore(restore) => self::restore(db, txn, req, restore),
         Command::FinishBootstrap => {
@@ -270,6 +270,7 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
         return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
     }
     let mut done_parts = Vec::new();
+    let mut deployed = None;
     if let Some(config) = &r.config {
         let version = if r.keep_version { config.version } else { v.config()?.map(|c| c.version).unwrap_or(0) + 1 };
         let record = super::ConfigRecord {
@@ -282,6 +283,7 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
         put(db, txn, keys::CONFIG, &record)?;
         put(db, txn, keys::CONFIG_VERSION, &version)?;
         done_parts.push(format!("configuration as version {version} ({})", config.summary));
+        deployed = Some(version);
     }
     if let Some((control, data)) = &r.tokens {
         put(db, txn, &keys::token(TokenRole::Control), control)?;
@@ -332,7 +334,11 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
         done_parts.push(format!("{} revocations", r.revoked.len()));
     }
     let what = if done_parts.is_empty() { "nothing".to_owned() } else { done_parts.join(", ") };
-    done("backup.restore", format!("restored {what} from the {}", r.source))
+    let detail = format!("restored {what} from the {}", r.source);
+    match deployed {
+        Some(version) => Ok((Response::Deployed { version }, Some(("backup.restore", detail)))),
+        None => done("backup.restore", detail),
+    }
 }
 
 fn audit(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, action: &str, detail: String) -> Result<(), StateError> {

@@ -192,6 +192,11 @@ pub struct InitCluster {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
     Done,
+    /// The command made `version` the deployed configuration (deploy, restore): returned by
+    /// the write itself, never read back afterwards (another deploy may have come since).
+    Deployed {
+        version: u64,
+    },
     Refused(Refusal),
 }
 
