@@ -148,7 +148,7 @@ where
             .filter_map(|n| {
                 let r = n.config_refused.as_ref().filter(|r| r.version >= version)?;
                 let runs = n.config_version.map(|v| format!("runs {v}")).unwrap_or_else(|| "runs none".into());
-                Some(format!("{} ({runs}): {}", crate::output::escape(&n.name), crate::output::escape(&r.error)))
+                Some(format!("{} ({runs}): {}", escape(&n.name), escape(&r.error)))
             })
             .collect();
         bar.set_length(live.len() as u64);

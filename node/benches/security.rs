@@ -11,9 +11,12 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{identity, node_client, operator, raft_term, Operator};
 use serde_json::{json, Value};
 use traefikee_node::local_client::LocalClient;
-use traefikee_pki::tls::{client_config, ServerTrust};
 use traefikee_testkit::Cluster;
 
 const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
@@ -32,50 +35,12 @@ fn pct(v: &[Duration], p: f64) -> Duration {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn client(ca: &str, cert: Option<(&str, &str)>) -> reqwest::Client {
-    let tls = client_config(ServerTrust::Cluster { ca_pem: ca.into(), cluster_id: None }, cert).unwrap();
-    reqwest::Client::builder()
-        .use_preconfigured_tls((*tls).clone())
-        .timeout(Duration::from_secs(10))
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap()
-}
-
-struct Operator {
-    ca: String,
-    cert: String,
-    key: String,
-}
-
-async fn operator(c: &Cluster, via: usize, name: &str) -> Operator {
-    let local = LocalClient::new(&c.node(via).socket());
-    let created: Value = local.post("/api/v1/credentials", Some(&json!({ "name": name }))).await.unwrap();
-    let s = |k: &str| created[k].as_str().unwrap().to_string();
-    let key = traefikee_pki::new_key_and_csr(name).unwrap();
-    let answer: Value = client(&s("ca_pem"), Some((&s("cert_pem"), &s("key_pem"))))
-        .post(format!("https://{}/api/v1/credentials/exchange", c.node(via).api_addr()))
-        .json(&json!({ "name": null, "csr_pem": key.csr_pem }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Operator { ca: s("ca_pem"), cert: answer["cert_pem"].as_str().unwrap().into(), key: key.key_pem }
-}
-
-fn term(c: &Cluster, i: usize) -> u64 {
-    let run = c.node(i).local(&["status", "-o", "json"]);
-    serde_json::from_str::<Value>(&run.stdout).ok().and_then(|v| v["raft"]["term"].as_u64()).unwrap_or(0)
-}
-
 /// `calls` list-nodes, each on a new TLS connection; their latencies and failures.
 async fn list_nodes(op: &Operator, api: &str, calls: usize) -> (Vec<Duration>, usize) {
     let mut times = Vec::new();
     let mut failed = 0;
     for _ in 0..calls {
-        let http = client(&op.ca, Some((&op.cert, &op.key)));
+        let http = op.http();
         let started = Instant::now();
         match http.get(format!("https://{api}/api/v1/nodes")).send().await {
             Ok(r) if r.status().is_success() => times.push(started.elapsed()),
@@ -122,15 +87,8 @@ async fn until_refused(http: &reqwest::Client, urls: &[String]) -> Duration {
     }
 }
 
-fn raise_fd_limit() {
-    use nix::sys::resource::{getrlimit, setrlimit, Resource};
-    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
-    }
-}
-
 fn main() {
-    raise_fd_limit();
+    traefikee_node::transport::raise_fd_limit();
     let calls = env_num("BENCH_CALLS", 200);
     let flood_size = env_num("BENCH_FLOOD", 3000);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -140,7 +98,7 @@ fn main() {
     let api = c.node(b1).api_addr();
     rt.block_on(async {
         let op = operator(&c, b1, "bench").await;
-        let term0 = term(&c, b1);
+        let term0 = raft_term(&c, b1);
         let (quiet, quiet_failed) = list_nodes(&op, &api, calls).await;
 
         let one = vec![c.ip(250)];
@@ -157,7 +115,7 @@ fn main() {
         let (many_ip, many_failed) = list_nodes(&op, &api, calls).await;
         let held_many = held.len();
         drop(held);
-        let term1 = term(&c, b1);
+        let term1 = raft_term(&c, b1);
 
         println!("\n| list-nodes over mTLS, new connection each (n={calls}) | p50 | p99 | failed | leader term |");
         println!("|---|---|---|---|---|");
@@ -176,7 +134,7 @@ fn main() {
 
         // Revocation: every controller refuses a revoked operator; one was stopped meanwhile.
         let victim = operator(&c, b1, "victim").await;
-        let http = client(&victim.ca, Some((&victim.cert, &victim.key)));
+        let http = victim.http();
         let apis: Vec<String> = ids.iter().map(|i| c.node(*i).api_addr()).collect();
         let secret = |i: usize| format!("https://{}/api/v1/tokens", apis[i]);
         let diagnostic = |i: usize| format!("https://{}/api/v1/nodes", apis[i]);
@@ -195,12 +153,8 @@ fn main() {
         let args = c.control_node_args(b4, &[b1], &control);
         c.node_mut(b4).start(args);
         tokio::task::block_in_place(|| c.wait_members(b1, 4, Duration::from_secs(60)));
-        let me: Value =
-            serde_json::from_str(&std::fs::read_to_string(c.node(b4).statedir().join("node.json")).unwrap()).unwrap();
-        let removed = client(
-            me["ca_pem"].as_str().unwrap(),
-            Some((me["cert_pem"].as_str().unwrap(), me["key_pem"].as_str().unwrap())),
-        );
+        let me = identity(&c.node(b4).statedir());
+        let removed = node_client(&me);
         tokio::task::block_in_place(|| c.node_mut(b3).stop());
         c.node(b1).local(&["rm-node", "b4"]).success();
         let cluster_addrs: Vec<String> = ids.iter().map(|i| c.node(*i).cluster_addr()).collect();

@@ -1,9 +1,10 @@
 //! Who may call a controller, checked on every request against the replicated state.
 //!
-//! - **Node certificates** on the cluster port: a controller certificate must belong to a
-//!   node of the registry and not be revoked; Raft RPCs, which a lagging follower must accept
-//!   from a leader it does not know yet, only need "not revoked". A node whose certificate
-//!   was removed is told so (`x-traefikee-removed`), and stops when it hears it.
+//! - **Node certificates** on the cluster port: a controller certificate must be the one (serial
+//!   and key) the registry holds for its node, and not be revoked; Raft RPCs, which a lagging
+//!   follower must accept from a leader it does not know yet, need "not revoked, and not
+//!   another certificate than the one issued to a node this state knows". A node whose
+//!   certificate was removed is told so (`x-traefikee-removed`), and stops when it hears it.
 //! - **API credentials**: an operator certificate must be one the cluster issued (a
 //!   credential record), not revoked; an enrollment certificate must still be pending. Writes
 //!   and reads that expose secrets first pass a *read barrier*: the controller makes sure its
@@ -131,7 +132,8 @@ impl IntoResponse for PeerRefusal {
 /// What a controller certificate is being checked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeerUse {
-    /// Raft RPCs: not revoked is enough (Raft's membership decides the rest, and a lagging
+    /// Raft RPCs: not revoked, and the issued certificate of a node this state knows; an
+    /// unknown node is let through (Raft's membership decides the rest, and a lagging
     /// follower must accept a leader that joined after the point it has reached).
     Raft,
     /// Everything else: a control node of the registry.
@@ -187,12 +189,7 @@ impl Controller {
             // state does not know yet may be a leader that joined after the point it has
             // reached.
             return match &record {
-                Some(r) if !issued_to(r, peer) => Err(ApiError::forbidden(format!(
-                    "the certificate {} is not the one the cluster issued to node {}",
-                    peer.serial,
-                    keys::node_id_text(id)
-                ))
-                .into()),
+                Some(r) if !issued_to(r, peer) => Err(not_issued_to(peer, id).into()),
                 _ => Ok(id),
             };
         }
@@ -219,12 +216,7 @@ impl Controller {
         };
         match record {
             Some(r) if r.kind == NodeKind::Controller && issued_to(&r, peer) => Ok(id),
-            Some(_) => Err(ApiError::forbidden(format!(
-                "the certificate {} is not the one the cluster issued to node {}",
-                peer.serial,
-                keys::node_id_text(id)
-            ))
-            .into()),
+            Some(_) => Err(not_issued_to(peer, id).into()),
             None => Err(ApiError::forbidden(format!(
                 "node {} is not a control node of this cluster",
                 keys::node_id_text(id)
@@ -338,11 +330,24 @@ impl Controller {
 
     /// Waits until this state has applied the read index of the leader at `addr`.
     async fn catch_up_with(&self, addr: &str) -> bool {
+        match self.leader_read_index(addr, READ_BARRIER_TIMEOUT).await {
+            Ok(index) => self.db.applied_at_least(index, READ_BARRIER_TIMEOUT).await,
+            Err(_) => false,
+        }
+    }
+
+    /// Asks the leader at `addr` for its read index (see [`Controller::read_index`]).
+    async fn leader_read_index(&self, addr: &str, timeout: Duration) -> Result<u64, String> {
         let url = format!("https://{addr}/cluster/v1/read-index");
-        let Ok(resp) = self.peers.post(&url).timeout(READ_BARRIER_TIMEOUT).send().await else { return false };
-        let Ok(ReadIndex { index }) = decode::<ReadIndex>(resp).await else { return false };
-        let mut applied = self.db.applied();
-        tokio::time::timeout(READ_BARRIER_TIMEOUT, applied.wait_for(|a| *a >= index)).await.is_ok_and(|r| r.is_ok())
+        let resp = self
+            .peers
+            .post(&url)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| format!("the leader at {addr} did not answer ({e})"))?;
+        let answer: ReadIndex = decode(resp).await.map_err(|e| format!("the leader at {addr}: {}", e.message))?;
+        Ok(answer.index)
     }
 
     /// Waits until this controller's state holds every write acknowledged before the call,
@@ -371,16 +376,10 @@ impl Controller {
                         Err(_) => Err("a quorum did not confirm the leadership in time".into()),
                     }
                 }
-                Some((_, addr)) => {
-                    let url = format!("https://{addr}/cluster/v1/read-index");
-                    match self.peers.post(&url).timeout(remaining.min(Duration::from_secs(1))).send().await {
-                        Ok(resp) => match decode::<ReadIndex>(resp).await {
-                            Ok(answer) => break answer.index,
-                            Err(e) => Err(format!("the leader at {addr}: {}", e.message)),
-                        },
-                        Err(e) => Err(format!("the leader at {addr} did not answer ({e})")),
-                    }
-                }
+                Some((_, addr)) => match self.leader_read_index(&addr, remaining.min(Duration::from_secs(1))).await {
+                    Ok(index) => break index,
+                    Err(why) => Err(why),
+                },
             };
             if let Err(why) = attempt {
                 if Instant::now() + Duration::from_millis(50) >= deadline {
@@ -389,10 +388,8 @@ impl Controller {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         };
-        let mut applied = self.db.applied();
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let reached = tokio::time::timeout(remaining, applied.wait_for(|a| *a >= index)).await.is_ok_and(|r| r.is_ok());
-        if reached {
+        if self.db.applied_at_least(index, remaining).await {
             Ok(())
         } else {
             Err(stale(format!("it has not caught up with the leader (index {index})")))
@@ -412,15 +409,15 @@ impl Controller {
     /// Before an action with effects outside the state machine (a membership change): the
     /// origin's credential must still be valid, by a current state.
     pub async fn confirm_origin(&self, origin: &Origin) -> Result<(), ApiError> {
-        let Some(serial) = origin.credential_serial() else { return Ok(()) };
-        self.read_barrier().await?;
-        if self.db.read(|v| v.is_revoked(serial))? {
-            return Err(ApiError::unauthenticated(format!(
-                "the credential of {} ({serial}) has been revoked; nothing was changed",
-                origin.actor()
-            )));
+        if origin.credential_serial().is_none() {
+            return Ok(());
         }
-        Ok(())
+        self.read_barrier().await?;
+        // The same check the state machine makes when the command applies.
+        match self.db.read(|v| crate::state::origin_refused(v, origin))? {
+            Some(why) => Err(ApiError::unauthenticated(format!("{why}; nothing was changed"))),
+            None => Ok(()),
+        }
     }
 
     /// Checks an API caller. `fresh` requests (writes, reads that expose secrets) pass the
@@ -488,8 +485,16 @@ enum Confirmed {
 }
 
 /// Whether `peer` is the certificate, for the key, that the cluster issued to node `r`.
-fn issued_to(r: &crate::state::NodeRecord, peer: &CertInfo) -> bool {
+pub(crate) fn issued_to(r: &crate::state::NodeRecord, peer: &CertInfo) -> bool {
     r.cert_serial == peer.serial && r.key_sha256.as_ref().is_none_or(|k| *k == peer.key_sha256)
+}
+
+pub(crate) fn not_issued_to(peer: &CertInfo, id: NodeId) -> ApiError {
+    ApiError::forbidden(format!(
+        "the certificate {} is not the one the cluster issued to node {}",
+        peer.serial,
+        keys::node_id_text(id)
+    ))
 }
 
 fn not_issued(caller: &Caller) -> ApiError {

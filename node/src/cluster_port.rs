@@ -24,20 +24,41 @@ use crate::wire::{
     ReadIndex, RemoveRequest, WriteRequest, HOPS_HEADER,
 };
 
-/// A control node of the registry, with an unrevoked certificate (see [`crate::authz`]).
+/// A control node of the registry, with the unrevoked certificate issued to it (see
+/// [`crate::authz`] and [`PeerUse::Member`]).
 pub struct ControllerPeer(pub NodeId);
 
-/// A controller certificate that is not revoked: enough for Raft RPCs.
+/// A controller certificate as Raft RPCs need it ([`PeerUse::Raft`]).
 pub struct RaftPeer(pub NodeId);
 
-/// A controller certificate that is not revoked, even while this node catches up.
+/// A controller certificate as "who leads?" needs it, even while this node catches up
+/// ([`PeerUse::Probe`]).
 pub struct ProbingPeer(pub NodeId);
+
+/// The controller certificate of the request, checked for `usage`.
+async fn controller_peer(parts: &Parts, c: &Controller, usage: PeerUse) -> Result<NodeId, PeerRefusal> {
+    let info = peer_with_role(parts, &[Role::Controller])?;
+    c.authorize_controller(&info, usage).await
+}
+
+impl FromRequestParts<Arc<Controller>> for ControllerPeer {
+    type Rejection = PeerRefusal;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
+        controller_peer(parts, c, PeerUse::Member).await.map(ControllerPeer)
+    }
+}
+
+impl FromRequestParts<Arc<Controller>> for RaftPeer {
+    type Rejection = PeerRefusal;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
+        controller_peer(parts, c, PeerUse::Raft).await.map(RaftPeer)
+    }
+}
 
 impl FromRequestParts<Arc<Controller>> for ProbingPeer {
     type Rejection = PeerRefusal;
     async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
-        let info = peer_with_role(parts, &[Role::Controller])?;
-        c.authorize_controller(&info, PeerUse::Probe).await.map(ProbingPeer)
+        controller_peer(parts, c, PeerUse::Probe).await.map(ProbingPeer)
     }
 }
 
@@ -53,22 +74,6 @@ fn peer_with_role(parts: &Parts, roles: &[Role]) -> Result<CertInfo, ApiError> {
         return Err(ApiError::forbidden(format!("a {} certificate may not call this endpoint", info.identity.role)));
     }
     Ok(info.clone())
-}
-
-impl FromRequestParts<Arc<Controller>> for ControllerPeer {
-    type Rejection = PeerRefusal;
-    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
-        let info = peer_with_role(parts, &[Role::Controller])?;
-        c.authorize_controller(&info, PeerUse::Member).await.map(ControllerPeer)
-    }
-}
-
-impl FromRequestParts<Arc<Controller>> for RaftPeer {
-    type Rejection = PeerRefusal;
-    async fn from_request_parts(parts: &mut Parts, c: &Arc<Controller>) -> Result<Self, PeerRefusal> {
-        let info = peer_with_role(parts, &[Role::Controller])?;
-        c.authorize_controller(&info, PeerUse::Raft).await.map(RaftPeer)
-    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for NodePeer {

@@ -289,21 +289,15 @@ impl Controller {
         peer: &traefikee_pki::CertInfo,
         hello: Option<&crate::wire::Heartbeat>,
     ) -> Result<NodeId, ApiError> {
-        let id = u64::from_str_radix(&peer.identity.id, 16)
-            .map_err(|_| ApiError::forbidden("the certificate does not name a node id"))?;
+        let id = crate::authz::node_id_of(peer)?;
         let (record, revoked) = self.db.read(|v| Ok((v.node(id)?, v.is_revoked(&peer.serial)?)))?;
         if revoked {
             return Err(ApiError::forbidden("this node was removed from the cluster (its certificate is revoked)")
                 .with_hint("join again with a token and a fresh --statedir"));
         }
         if let Some(r) = record {
-            let genuine = r.cert_serial == peer.serial && r.key_sha256.as_ref().is_none_or(|k| *k == peer.key_sha256);
-            if !genuine {
-                return Err(ApiError::forbidden(format!(
-                    "the certificate {} is not the one the cluster issued to node {}",
-                    peer.serial,
-                    keys::node_id_text(id)
-                )));
+            if !crate::authz::issued_to(&r, peer) {
+                return Err(crate::authz::not_issued_to(peer, id));
             }
             return Ok(id);
         }
@@ -341,6 +335,10 @@ impl Controller {
             .into_iter()
             .map(|r| {
                 let since = self.since_seen(r.id);
+                let reported = match r.kind {
+                    NodeKind::Proxy => self.seen(r.id),
+                    NodeKind::Controller => None,
+                };
                 NodeInfo {
                     id: keys::node_id_text(r.id),
                     role: match r.kind {
@@ -358,14 +356,8 @@ impl Controller {
                     api_address: r.api_address,
                     joined_at: state::rfc3339(r.joined_at),
                     last_seen_ms: since.map(|d| d.as_millis() as u64),
-                    config_version: match r.kind {
-                        NodeKind::Proxy => self.seen(r.id).and_then(|s| s.config_version),
-                        NodeKind::Controller => None,
-                    },
-                    config_refused: match r.kind {
-                        NodeKind::Proxy => self.seen(r.id).and_then(|s| s.config_refused),
-                        NodeKind::Controller => None,
-                    },
+                    config_version: reported.as_ref().and_then(|s| s.config_version),
+                    config_refused: reported.and_then(|s| s.config_refused),
                     name: r.name,
                 }
             })
@@ -412,8 +404,7 @@ impl Controller {
     pub async fn write(&self, origin: Origin, command: Command) -> Result<Option<u64>, ApiError> {
         let committed = self.write_hops(WriteRequest { origin, command }, 0).await?;
         // Read-your-writes: the caller reads this node's state next, which may trail the leader.
-        let mut applied = self.db.applied();
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, applied.wait_for(|a| *a >= committed.index)).await;
+        self.db.applied_at_least(committed.index, WRITE_TIMEOUT).await;
         match committed.response {
             Response::Done => Ok(None),
             Response::Deployed { version } => Ok(Some(version)),

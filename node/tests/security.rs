@@ -3,72 +3,16 @@
 //! Each test performs the attack, asserts the refusal and its message, and that nothing
 //! changed (configuration version, tokens, membership, credentials, Raft term).
 
-use std::path::Path;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::*;
 use serde_json::{json, Value};
-use traefikee_node::local_client::LocalClient;
 use traefikee_pki::tls::{client_config, ServerTrust};
 use traefikee_testkit::{wait_for, Cluster};
 
 const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
-
-/// An HTTPS client trusting the cluster CA, presenting `cert` when given, from `source`.
-fn client(ca_pem: &str, cert: Option<(&str, &str)>, source: Option<&str>) -> reqwest::Client {
-    let tls = client_config(ServerTrust::Cluster { ca_pem: ca_pem.into(), cluster_id: None }, cert).unwrap();
-    let mut b = reqwest::Client::builder().use_preconfigured_tls((*tls).clone()).timeout(Duration::from_secs(10));
-    if let Some(ip) = source {
-        b = b.local_address(ip.parse::<std::net::IpAddr>().unwrap());
-    }
-    b.build().unwrap()
-}
-
-/// A node's `node.json`: its id, certificate and key.
-fn identity(statedir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(statedir.join("node.json")).unwrap()).unwrap()
-}
-
-fn local(c: &Cluster, i: usize) -> LocalClient {
-    LocalClient::new(&c.node(i).socket())
-}
-
-fn raft_term(c: &Cluster, i: usize) -> u64 {
-    let run = c.node(i).local(&["status", "-o", "json"]).success();
-    let v: Value = serde_json::from_str(&run.stdout).unwrap();
-    v["raft"]["term"].as_u64().unwrap_or_else(|| panic!("no term in {v}"))
-}
-
-/// An operator credential made the way an operator gets one: a one-time credential created
-/// through a control node's socket, exchanged on the API port for a personal certificate.
-struct Operator {
-    ca: String,
-    cert: String,
-    key: String,
-    enrollment: (String, String),
-}
-
-impl Operator {
-    fn http(&self) -> reqwest::Client {
-        client(&self.ca, Some((&self.cert, &self.key)), None)
-    }
-}
-
-async fn operator(c: &Cluster, via: usize, name: &str) -> Operator {
-    let created: Value = local(c, via).post("/api/v1/credentials", Some(&json!({ "name": name }))).await.unwrap();
-    let s = |k: &str| created[k].as_str().unwrap().to_string();
-    let (ca, ecert, ekey) = (s("ca_pem"), s("cert_pem"), s("key_pem"));
-    let key = traefikee_pki::new_key_and_csr(name).unwrap();
-    let enrollment = client(&ca, Some((&ecert, &ekey)), None);
-    let resp = enrollment
-        .post(format!("https://{}/api/v1/credentials/exchange", c.node(via).api_addr()))
-        .json(&json!({ "name": null, "csr_pem": key.csr_pem }))
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "exchange: {}", resp.text().await.unwrap());
-    let answer: Value = resp.json().await.unwrap();
-    Operator { ca, cert: answer["cert_pem"].as_str().unwrap().into(), key: key.key_pem, enrollment: (ecert, ekey) }
-}
 
 /// Every cluster-port endpoint, as a removed controller would call them.
 const PEER_ENDPOINTS: &[(&str, &str)] = &[
@@ -136,11 +80,7 @@ async fn a_removed_control_node_is_refused_everywhere_even_by_one_that_was_down_
     let tokens_before = c.node(c1).tokens();
     let me = identity(&c.node(c4).statedir());
     let node_id = me["node_id"].as_u64().unwrap();
-    let removed = client(
-        me["ca_pem"].as_str().unwrap(),
-        Some((me["cert_pem"].as_str().unwrap(), me["key_pem"].as_str().unwrap())),
-        None,
-    );
+    let removed = node_client(&me);
 
     // c3 is down while c4 is removed.
     tokio::task::block_in_place(|| c.node_mut(c3).stop());
@@ -439,12 +379,8 @@ async fn a_deeply_nested_document_is_refused_without_stalling_the_control_plane(
 #[test]
 fn deploy_wait_never_reports_a_version_a_data_node_refused() {
     let mut c = Cluster::new(BIN);
-    let ids = c.start_control_plane(&["w1"]);
-    let proxy = c.add("w-proxy");
-    let (_, data) = c.node(ids[0]).tokens();
-    let args = c.data_node_args(proxy, &[ids[0]], &data);
-    c.node_mut(proxy).start(args);
-    c.wait_members(ids[0], 2, Duration::from_secs(30));
+    let (controller, proxy) = controller_and_data_node(&mut c, "w1", "w-proxy");
+    let ids = [controller];
     let dir = tempfile::tempdir().unwrap();
     let file = |name: &str, port: u16| {
         let path = dir.path().join(name);
@@ -452,9 +388,7 @@ fn deploy_wait_never_reports_a_version_a_data_node_refused() {
             .unwrap();
         format!("--configfile={}", path.display())
     };
-    let free = std::net::TcpListener::bind(format!("{}:0", c.node(proxy).ip)).unwrap();
-    let good_port = free.local_addr().unwrap().port();
-    drop(free);
+    let good_port = free_port(&c.node(proxy).ip);
     c.node(ids[0]).local(&["deploy", &file("v1.yaml", good_port), "--wait", "--wait-timeout=30"]).success();
 
     // Another program holds the port of the next version on the data node's machine.
@@ -512,17 +446,11 @@ async fn a_join_with_a_hostile_node_name_is_refused() {
 fn duplicate_host_headers_cannot_bypass_an_ip_allow_list_on_a_data_node() {
     use std::io::{Read, Write};
     let mut c = Cluster::new(BIN);
-    let ids = c.start_control_plane(&["h1"]);
-    let proxy = c.add("h-proxy");
-    let (_, data) = c.node(ids[0]).tokens();
-    let args = c.data_node_args(proxy, &[ids[0]], &data);
-    c.node_mut(proxy).start(args);
-    c.wait_members(ids[0], 2, Duration::from_secs(30));
+    let (controller, proxy) = controller_and_data_node(&mut c, "h1", "h-proxy");
+    let ids = [controller];
     let protected = traefikee_testkit::Backend::start("protected");
     let open = traefikee_testkit::Backend::start("open");
-    let free = std::net::TcpListener::bind(format!("{}:0", c.node(proxy).ip)).unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
+    let port = free_port(&c.node(proxy).ip);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.yaml");
     std::fs::write(

@@ -11,19 +11,11 @@ use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// How long the proxy took to close `stream`, if it did within `limit`.
 async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
     let started = Instant::now();
-    let mut buf = [0u8; 1024];
-    let closed = tokio::time::timeout(limit, async {
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-    })
-    .await;
-    closed.ok().map(|_| started.elapsed())
+    let (_, closed) = read_until_closed(stream, limit).await;
+    closed.then(|| started.elapsed())
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// `allowed.example` is behind an `ipAllowList` that refuses 127.0.0.1; `open.example` is not.
@@ -69,17 +69,9 @@ async fn exchange(addr: SocketAddr, request: &[u8], half_close: bool) -> String 
     if half_close {
         stream.shutdown().await.expect("shutdown");
     }
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), async {
-        let mut chunk = [0u8; 4096];
-        // A reset after the answer counts as the close.
-        while let Ok(n @ 1..) = stream.read(&mut chunk).await {
-            received.extend_from_slice(&chunk[..n]);
-        }
-    })
-    .await;
+    let (received, closed) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
     let text = String::from_utf8_lossy(&received).into_owned();
-    assert!(read.is_ok(), "the proxy kept the connection open after:\n{text}");
+    assert!(closed, "the proxy kept the connection open after:\n{text}");
     text
 }
 

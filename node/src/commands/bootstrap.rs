@@ -166,7 +166,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
             address: bound.advertise.clone(),
             api_address: Some(bound.api_advertise.clone()),
             joined_at: now,
-            key_sha256: traefikee_pki::inspect_cert_pem(&cert.cert_pem).ok().map(|i| i.key_sha256),
+            key_sha256: Some(crate::controller::key_of(&cert.cert_pem)?),
             cert_serial: cert.serial,
         },
         enrollment: EnrollmentRecord {

@@ -134,6 +134,12 @@ impl Db {
         self.applied.subscribe()
     }
 
+    /// Waits up to `timeout` until the entry at `index` is applied; whether it was.
+    pub async fn applied_at_least(&self, index: u64, timeout: std::time::Duration) -> bool {
+        let mut applied = self.applied();
+        tokio::time::timeout(timeout, applied.wait_for(|a| *a >= index)).await.is_ok_and(|r| r.is_ok())
+    }
+
     /// Opens both halves of the Raft storage.
     pub fn raft_storage(&self) -> (LogStore, StateMachine) {
         (LogStore { db: self.clone() }, StateMachine { db: self.clone() })

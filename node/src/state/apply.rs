@@ -25,7 +25,7 @@ pub fn apply(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, S
 /// Checked here, in log order, so that a credential revoked by an earlier entry changes
 /// nothing, whichever controller authenticated the request and however stale it was; and a
 /// credential the cluster never issued (a forged origin) changes nothing either.
-fn origin_refused(v: &StateView<'_>, origin: &Origin) -> Result<Option<String>, StateError> {
+pub fn origin_refused(v: &StateView<'_>, origin: &Origin) -> Result<Option<String>, StateError> {
     let Some(serial) = origin.credential_serial() else { return Ok(None) };
     if v.is_revoked(serial)? {
         return Ok(Some(format!("the credential of {} ({serial}) has been revoked", origin.actor())));

@@ -11,7 +11,7 @@ mod read;
 
 pub use read::{SmDb, StateError};
 
-pub use apply::apply;
+pub use apply::{apply, origin_refused};
 pub use read::StateView;
 
 use serde::{Deserialize, Serialize};

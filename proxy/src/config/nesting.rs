@@ -49,8 +49,7 @@ fn refusal(message: String, line: Option<usize>) -> ParseError {
 fn brackets(text: &str, hash_comments: bool) -> Option<usize> {
     let mut depth = 0usize;
     let mut line = 1;
-    let mut in_string: Option<u8> = None;
-    let mut escaped = false;
+    let mut string = Quoted::default();
     let mut in_comment = false;
     for &b in text.as_bytes() {
         if b == b'\n' {
@@ -61,19 +60,12 @@ fn brackets(text: &str, hash_comments: bool) -> Option<usize> {
         if in_comment {
             continue;
         }
-        if let Some(quote) = in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' && quote == b'"' {
-                escaped = true;
-            } else if b == quote {
-                in_string = None;
-            }
+        if string.consumes(b) {
             continue;
         }
         match b {
-            b'"' => in_string = Some(b'"'),
-            b'\'' if hash_comments => in_string = Some(b'\''),
+            b'"' => string.open(b),
+            b'\'' if hash_comments => string.open(b),
             b'#' if hash_comments => in_comment = true,
             b'[' | b'{' => {
                 depth += 1;
@@ -86,6 +78,33 @@ fn brackets(text: &str, hash_comments: bool) -> Option<usize> {
         }
     }
     None
+}
+
+/// Inside a quoted string or not: `'...'` ends at the next `'`, `"..."` at the next `"` not
+/// escaped by a backslash (the same in JSON, TOML and YAML).
+#[derive(Default)]
+struct Quoted {
+    quote: Option<u8>,
+    escaped: bool,
+}
+
+impl Quoted {
+    fn open(&mut self, quote: u8) {
+        self.quote = Some(quote);
+    }
+
+    /// Whether `b` belongs to a quoted string (its closing quote included).
+    fn consumes(&mut self, b: u8) -> bool {
+        let Some(quote) = self.quote else { return false };
+        if self.escaped {
+            self.escaped = false;
+        } else if b == b'\\' && quote == b'"' {
+            self.escaped = true;
+        } else if b == quote {
+            self.quote = None;
+        }
+        true
+    }
 }
 
 /// TOML: brackets, plus dotted keys and table headers (`[a.b.c]`, `a.b.c = 1`), whose dots
@@ -205,27 +224,19 @@ fn yaml(text: &str) -> Option<usize> {
 fn yaml_flow(line: &str, flow: &mut usize) -> (usize, bool) {
     let bytes = line.as_bytes();
     let mut deepest = *flow;
-    let mut quote: Option<u8> = None;
-    let mut escaped = false;
+    let mut quote = Quoted::default();
     // In block context a bracket opens a flow collection only where a value starts.
     let mut value_start = true;
     let mut skip_token = false;
     for (i, &b) in bytes.iter().enumerate() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' && q == b'"' {
-                escaped = true;
-            } else if b == q {
-                quote = None;
-            }
+        if quote.consumes(b) {
             continue;
         }
         match b {
             b'#' if i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t' => break,
             // A quote opens a quoted scalar only where a value starts (`don't` is plain).
             b'"' | b'\'' if value_start => {
-                quote = Some(b);
+                quote.open(b);
                 value_start = false;
             }
             // An anchor or a tag (`&a [`, `!!seq [`) comes before the value it names.

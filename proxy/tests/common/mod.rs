@@ -373,3 +373,19 @@ pub async fn tcp_echo(name: &'static str) -> SocketAddr {
     });
     addr
 }
+
+/// Reads `stream` until the peer closes it (a reset counts as the close) or `limit` passes:
+/// what was read, and whether the peer closed.
+pub async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(limit, async {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut chunk).await {
+            received.extend_from_slice(&chunk[..n]);
+        }
+    })
+    .await
+    .is_ok();
+    (received, closed)
+}

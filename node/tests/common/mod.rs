@@ -1,0 +1,92 @@
+//! Shared by the node's multi-process tests and benches: clients of a cluster's ports, an
+//! operator credential made as an operator gets one, and a cluster with a data node.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use traefikee_node::local_client::LocalClient;
+use traefikee_pki::tls::{client_config, ServerTrust};
+use traefikee_testkit::Cluster;
+
+/// An HTTPS client trusting the cluster CA, presenting `cert` when given, from `source`.
+pub fn client(ca_pem: &str, cert: Option<(&str, &str)>, source: Option<&str>) -> reqwest::Client {
+    let tls = client_config(ServerTrust::Cluster { ca_pem: ca_pem.into(), cluster_id: None }, cert).unwrap();
+    let mut b = reqwest::Client::builder().use_preconfigured_tls((*tls).clone()).timeout(Duration::from_secs(10));
+    if let Some(ip) = source {
+        b = b.local_address(ip.parse::<std::net::IpAddr>().unwrap());
+    }
+    b.build().unwrap()
+}
+
+/// A node's `node.json`: its id, certificate and key.
+pub fn identity(statedir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(statedir.join("node.json")).unwrap()).unwrap()
+}
+
+/// An HTTPS client presenting a node's own certificate (from its `node.json`).
+pub fn node_client(identity: &Value) -> reqwest::Client {
+    let field = |k: &str| identity[k].as_str().unwrap_or_else(|| panic!("no {k} in node.json"));
+    client(field("ca_pem"), Some((field("cert_pem"), field("key_pem"))), None)
+}
+
+pub fn local(c: &Cluster, i: usize) -> LocalClient {
+    LocalClient::new(&c.node(i).socket())
+}
+
+pub fn raft_term(c: &Cluster, i: usize) -> u64 {
+    let run = c.node(i).local(&["status", "-o", "json"]).success();
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    v["raft"]["term"].as_u64().unwrap_or_else(|| panic!("no term in {v}"))
+}
+
+/// An operator credential made the way an operator gets one: a one-time credential created
+/// through a control node's socket, exchanged on the API port for a personal certificate.
+pub struct Operator {
+    pub ca: String,
+    pub cert: String,
+    pub key: String,
+    pub enrollment: (String, String),
+}
+
+impl Operator {
+    pub fn http(&self) -> reqwest::Client {
+        client(&self.ca, Some((&self.cert, &self.key)), None)
+    }
+}
+
+pub async fn operator(c: &Cluster, via: usize, name: &str) -> Operator {
+    let created: Value = local(c, via).post("/api/v1/credentials", Some(&json!({ "name": name }))).await.unwrap();
+    let s = |k: &str| created[k].as_str().unwrap().to_string();
+    let (ca, ecert, ekey) = (s("ca_pem"), s("cert_pem"), s("key_pem"));
+    let key = traefikee_pki::new_key_and_csr(name).unwrap();
+    let enrollment = client(&ca, Some((&ecert, &ekey)), None);
+    let resp = enrollment
+        .post(format!("https://{}/api/v1/credentials/exchange", c.node(via).api_addr()))
+        .json(&json!({ "name": null, "csr_pem": key.csr_pem }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "exchange: {}", resp.text().await.unwrap());
+    let answer: Value = resp.json().await.unwrap();
+    Operator { ca, cert: answer["cert_pem"].as_str().unwrap().into(), key: key.key_pem, enrollment: (ecert, ekey) }
+}
+
+/// Starts a control node named `controller` and a data node named `proxy` joined to it, and
+/// waits until both are listed READY; their machine numbers.
+pub fn controller_and_data_node(c: &mut Cluster, controller: &str, proxy: &str) -> (usize, usize) {
+    let ids = c.start_control_plane(&[controller]);
+    let p = c.add(proxy);
+    let (_, data) = c.node(ids[0]).tokens();
+    let args = c.data_node_args(p, &[ids[0]], &data);
+    c.node_mut(p).start(args);
+    c.wait_members(ids[0], 2, Duration::from_secs(30));
+    (ids[0], p)
+}
+
+/// A TCP port free on `ip` right now.
+pub fn free_port(ip: &str) -> u16 {
+    let listener = std::net::TcpListener::bind(format!("{ip}:0")).unwrap();
+    listener.local_addr().unwrap().port()
+}
