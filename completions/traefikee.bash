@@ -158,7 +158,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__bootstrap)
-            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --controlnodes --timeout --clustername --mtlscertsoutputdir --licensekey --archivepath --passphrase-file --log.level --help --version"
+            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --raft.heartbeat-interval --raft.election-timeout --traefikeesocket --controlnodes --timeout --clustername --mtlscertsoutputdir --licensekey --archivepath --passphrase-file --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,6 +185,14 @@ _traefikee() {
                     return 0
                     ;;
                 --datanode-grace-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raft.heartbeat-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raft.election-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -540,7 +548,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__start__subcmd__control__subcmd__node)
-            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --traefikeesocket --peeraddresses --token --tokenfile --timeout --log.level --help --version"
+            opts="-h -V --listen --advertise --api.addr --name --statedir --datanode-grace-period --raft.heartbeat-interval --raft.election-timeout --traefikeesocket --peeraddresses --token --tokenfile --timeout --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +575,14 @@ _traefikee() {
                     return 0
                     ;;
                 --datanode-grace-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raft.heartbeat-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raft.election-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

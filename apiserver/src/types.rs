@@ -20,6 +20,10 @@ pub struct ClusterInfo {
     pub answered_by: String,
     /// Raft progress of the controller that answered.
     pub raft: RaftStatus,
+    /// Set when the answering controller cannot confirm its state with a quorum (it is cut
+    /// off, or Raft stopped on it): what it shows may be stale, and `leader` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// Where a controller's Raft log stands, as `etcdctl endpoint status` would show.
@@ -123,6 +127,10 @@ pub struct ConfigRefusal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NodeList {
     pub nodes: Vec<NodeInfo>,
+    /// Set when the answering controller cannot confirm its state with a quorum: the list
+    /// may be stale and names no leader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// `DELETE /api/v1/nodes/{node}`

@@ -112,6 +112,14 @@ pub fn cluster_info(info: &ClusterInfo) -> String {
     lines.iter().map(|(k, v)| format!("{:<12} {}\n", format!("{k}:"), escape(v))).collect()
 }
 
+/// A controller's warning that what it answered may be stale, on stderr (so `-o json`
+/// output stays parseable).
+pub fn warn_stale(warning: Option<&str>) {
+    if let Some(w) = warning {
+        eprintln!("warning: {}", escape(w));
+    }
+}
+
 fn role_label(node: &NodeInfo) -> String {
     let mut label = node.role.label().to_string();
     if node.leader {
@@ -201,6 +209,7 @@ mod tests {
                 node("control-node-2", NodeRole::ControlNode, false, Status::Down),
                 node("data-node-1", NodeRole::DataNode, false, Status::Ready),
             ],
+            warning: None,
         };
         assert_eq!(
             nodes_table(&list, false),
@@ -226,7 +235,10 @@ mod tests {
     fn tables_escape_control_characters_from_the_cluster() {
         let mut evil = node("\u{1b}[2J\u{1b}[31mred", NodeRole::DataNode, false, Status::Ready);
         evil.id = "id\u{7}".into();
-        let list = NodeList { nodes: vec![evil, node("ok\u{202e}txt", NodeRole::DataNode, false, Status::Ready)] };
+        let list = NodeList {
+            nodes: vec![evil, node("ok\u{202e}txt", NodeRole::DataNode, false, Status::Ready)],
+            warning: None,
+        };
         for details in [false, true] {
             let table = nodes_table(&list, details);
             assert!(!table.chars().any(|c| c.is_control() && c != '\n'), "{table:?}");
@@ -251,7 +263,7 @@ mod tests {
 
     #[test]
     fn json_and_yaml_carry_every_field() {
-        let list = NodeList { nodes: vec![node("n", NodeRole::DataNode, false, Status::Ready)] };
+        let list = NodeList { nodes: vec![node("n", NodeRole::DataNode, false, Status::Ready)], warning: None };
         let json = render(Format::Json, &list, |_| unreachable!());
         assert!(json.contains("\"role\": \"DATA_NODE\""));
         let yaml = render(Format::Yaml, &list, |_| unreachable!());

@@ -186,12 +186,14 @@ fn answer(addr: &str, method: &str, path: &str) -> (u16, String) {
                     voters: vec![],
                     learners: vec![],
                 },
+                warning: Some(EVIL_DETAIL.into()),
             })
             .unwrap(),
         ),
         ("GET", "/api/v1/nodes") => json(
             serde_json::to_value(NodeList {
                 nodes: vec![node(EVIL_NODE, NodeRole::ControlNode, true), node("edge", NodeRole::DataNode, false)],
+                warning: None,
             })
             .unwrap(),
         ),

@@ -27,7 +27,7 @@ impl ControlPlane for Api {
         let c = &self.0;
         let cluster = c.cluster_record()?;
         let controllers = c.controllers()?;
-        let leader = c.leader().and_then(|l| controllers.iter().find(|p| p.id == l)).map(|p| p.name.clone());
+        let leader = c.confirmed_leader().and_then(|l| controllers.iter().find(|p| p.id == l)).map(|p| p.name.clone());
         Ok(ClusterInfo {
             id: cluster.id,
             name: cluster.name,
@@ -40,11 +40,12 @@ impl ControlPlane for Api {
                 .collect(),
             answered_by: c.identity.name.clone(),
             raft: raft_status(c),
+            warning: c.staleness(),
         })
     }
 
     async fn list_nodes(&self) -> Result<NodeList, ApiError> {
-        Ok(NodeList { nodes: self.0.node_infos()? })
+        Ok(NodeList { nodes: self.0.node_infos()?, warning: self.0.staleness() })
     }
 
     async fn remove_node(&self, caller: &Caller, node: &str) -> Result<RemovedNode, ApiError> {

@@ -30,10 +30,6 @@ use crate::raft::NodeId;
 use crate::state::{keys, NodeKind, Origin};
 use crate::wire::{LeaderView, ReadIndex, REMOVED_HEADER};
 
-/// How long a read barrier may take (waiting for an election included) before the request
-/// is refused as possibly stale; the same as a write's.
-pub const READ_BARRIER_TIMEOUT: Duration = crate::raft::WRITE_TIMEOUT;
-
 /// Tells a running control node that it was removed from the cluster.
 #[derive(Clone)]
 pub struct RemovedSignal {
@@ -330,14 +326,14 @@ impl Controller {
 
     /// Waits until this state has applied the read index of the leader at `addr`.
     async fn catch_up_with(&self, addr: &str) -> bool {
-        match self.leader_read_index(addr, READ_BARRIER_TIMEOUT).await {
-            Ok(index) => self.db.applied_at_least(index, READ_BARRIER_TIMEOUT).await,
+        match self.leader_read_index(addr, self.timing.write_timeout()).await {
+            Ok(index) => self.db.applied_at_least(index, self.timing.write_timeout()).await,
             Err(_) => false,
         }
     }
 
     /// Asks the leader at `addr` for its read index (see [`Controller::read_index`]).
-    async fn leader_read_index(&self, addr: &str, timeout: Duration) -> Result<u64, String> {
+    pub(crate) async fn leader_read_index(&self, addr: &str, timeout: Duration) -> Result<u64, String> {
         let url = format!("https://{addr}/cluster/v1/read-index");
         let resp = self
             .peers
@@ -354,7 +350,7 @@ impl Controller {
     /// or refuses: without it, a controller that was down or cut off could answer from a
     /// state that misses a revocation.
     pub async fn read_barrier(&self) -> Result<(), ApiError> {
-        let deadline = Instant::now() + READ_BARRIER_TIMEOUT;
+        let deadline = Instant::now() + self.timing.write_timeout();
         let stale = |why: String| {
             ApiError::unavailable(format!(
                 "this control node cannot confirm that its view of the cluster is current: {why}"
@@ -365,41 +361,20 @@ impl Controller {
         };
         // A leader that just died is still the one known here until the next election: ask
         // whoever leads, again, until the deadline.
-        let index = loop {
+        loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let attempt: Result<(), String> = match self.leader_addr() {
-                None => Err("no leader is known".to_string()),
-                Some((leader, _)) if leader == self.id() => {
-                    match tokio::time::timeout(remaining, self.raft.ensure_linearizable()).await {
-                        Ok(Ok(_)) => return Ok(()),
-                        Ok(Err(e)) => Err(format!("leadership not confirmed by a quorum ({e})")),
-                        Err(_) => Err("a quorum did not confirm the leadership in time".into()),
-                    }
-                }
-                Some((_, addr)) => match self.leader_read_index(&addr, remaining.min(Duration::from_secs(1))).await {
-                    Ok(index) => break index,
-                    Err(why) => Err(why),
-                },
-            };
-            if let Err(why) = attempt {
-                if Instant::now() + Duration::from_millis(50) >= deadline {
-                    return Err(stale(why));
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+            match self.confirm_current(remaining.min(Duration::from_secs(1))).await {
+                Ok(_) => return Ok(()),
+                Err(why) if Instant::now() + Duration::from_millis(50) >= deadline => return Err(stale(why)),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
-        };
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if self.db.applied_at_least(index, remaining).await {
-            Ok(())
-        } else {
-            Err(stale(format!("it has not caught up with the leader (index {index})")))
         }
     }
 
     /// On the leader: the read index for a follower's barrier, after a quorum confirmed the
     /// leadership.
     pub async fn read_index(&self) -> Result<ReadIndex, ApiError> {
-        match tokio::time::timeout(READ_BARRIER_TIMEOUT, self.raft.get_read_log_id()).await {
+        match tokio::time::timeout(self.timing.write_timeout(), self.raft.get_read_log_id()).await {
             Ok(Ok((read, _))) => Ok(ReadIndex { index: read.map(|l| l.index).unwrap_or(0) }),
             Ok(Err(e)) => Err(ApiError::unavailable(format!("not the leader: {e}"))),
             Err(_) => Err(ApiError::unavailable("a quorum did not confirm the leadership in time")),

@@ -178,7 +178,7 @@ async fn heartbeat(
     let hello = body.map(|Json(b)| b).unwrap_or_default();
     let id = c.authorize_node(&peer, Some(&hello)).await?;
     c.record_heartbeat(id, &hello);
-    Ok(Json(HeartbeatResponse { controllers: c.controllers()?, leader: c.leader() }))
+    Ok(Json(HeartbeatResponse { controllers: c.controllers()?, leader: c.confirmed_leader() }))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -193,6 +193,10 @@ struct FeedQuery {
 
 /// The configuration feed: answers as soon as a version newer than `after` is applied here,
 /// or with 204 when the wait ends. Data nodes hold one of these open at all times.
+///
+/// "Nothing newer" is only said by a controller whose state is confirmed current (see
+/// [`crate::currency`]): one cut off from the quorum answers 503 instead, at once or as soon
+/// as it loses its confirmation while the request waits, and the data node asks another.
 async fn config_feed(
     State(c): C,
     NodePeer(peer): NodePeer,
@@ -220,9 +224,15 @@ async fn config_feed(
                 return Ok(Json(ConfigUpdate { version: rec.version, document: rec.document }).into_response());
             }
         }
+        if let Some(why) = c.staleness() {
+            return Err(ApiError::unavailable(why)
+                .with_hint("the data node asks another control node and keeps routing meanwhile")
+                .into());
+        }
+        let check = tokio::time::Instant::now() + c.confirm_every();
         tokio::select! {
             changed = applied.changed() => if changed.is_err() { break },
-            _ = tokio::time::sleep_until(deadline) => break,
+            _ = tokio::time::sleep_until(deadline.min(check)) => if tokio::time::Instant::now() >= deadline { break },
         }
     }
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -234,7 +244,7 @@ async fn nodes(
     NodePeer(peer): NodePeer,
 ) -> Result<Json<traefikee_apiserver::types::NodeList>, PeerRefusal> {
     c.authorize_node(&peer, None).await?;
-    Ok(Json(traefikee_apiserver::types::NodeList { nodes: c.node_infos()? }))
+    Ok(Json(traefikee_apiserver::types::NodeList { nodes: c.node_infos()?, warning: c.staleness() }))
 }
 
 /// The bootstrap node gave up waiting: a control node that joined it stops.

@@ -17,7 +17,7 @@ use traefikee_pki::{Identity, JoinToken, Role, TokenRole, Validity};
 
 use crate::raft::network::Network;
 use crate::raft::store::Db;
-use crate::raft::{NodeAddr, NodeId, Raft, WRITE_TIMEOUT};
+use crate::raft::{NodeAddr, NodeId, Raft, Timing};
 use crate::state::{
     self, keys, Command, NodeKind, NodeRecord, Origin, RefusalKind, Request, Response, StateError, TokenRecord,
 };
@@ -25,6 +25,10 @@ use crate::statedir::{NodeIdentity, StateDir};
 use crate::wire::{
     JoinRequest, JoinResponse, PeerInfo, PromoteResponse, RemoveRequest, WriteRequest, HOPS_HEADER, MAX_HOPS,
 };
+
+/// What to do after a write whose outcome is unknown.
+pub const MAYBE_APPLIED_HINT: &str = "check before trying again: `traefikeectl get config` shows the configuration \
+     version in force, `traefikeectl list-nodes --details` what every node runs";
 
 /// A node counts as DOWN once nothing was heard from it for this long.
 pub const DOWN_AFTER: Duration = Duration::from_secs(3);
@@ -64,6 +68,10 @@ pub struct Controller {
     pub own_serial: String,
     /// Set while a restarted controller catches up (see `authz`).
     pub quarantine: crate::authz::Quarantine,
+    /// Raft timing, and the write timeout derived from it.
+    pub timing: Timing,
+    /// When this controller last proved its state current (see `currency`).
+    pub currency: crate::currency::Currency,
 }
 
 impl std::fmt::Debug for Controller {
@@ -94,6 +102,8 @@ enum Forwarded<T> {
     Answer(Result<T, ApiError>),
     /// The request never reached the peer: safe to send again.
     NotSent(String),
+    /// Sent, but no answer came (a timeout, a dropped connection): the peer may have acted.
+    Lost(String),
 }
 
 /// An HTTPS client for talking to controllers as `identity`.
@@ -121,6 +131,7 @@ impl Controller {
         advertise: String,
         api_address: Option<String>,
         grace_period: Duration,
+        timing: Timing,
     ) -> Result<Arc<Controller>, anyhow::Error> {
         let db = Db::open(&statedir.raft_dir())?;
         let peers = peer_client(&identity)?;
@@ -129,7 +140,7 @@ impl Controller {
         // away: it serves its peers only once it has caught up.
         let restarted = db.read(|v| v.cluster())?.is_some();
         let (log, sm) = db.raft_storage();
-        let config = Arc::new(crate::raft::config(&identity.cluster_id).validate()?);
+        let config = Arc::new(timing.raft_config(&identity.cluster_id).validate()?);
         let removed = crate::authz::RemovedSignal::new(identity.node_id);
         let raft = Raft::new(identity.node_id, config, Network::new(peers.clone(), removed.clone()), log, sm).await?;
         Ok(Arc::new(Controller {
@@ -148,6 +159,8 @@ impl Controller {
             own_serial,
             parsing: Arc::new(tokio::sync::Semaphore::new(1)),
             quarantine: crate::authz::Quarantine::new(restarted),
+            timing,
+            currency: Default::default(),
         }))
     }
 
@@ -329,7 +342,7 @@ impl Controller {
     /// The node list as this controller sees it.
     pub fn node_infos(&self) -> Result<Vec<NodeInfo>, ApiError> {
         let records = self.db.read(|v| v.nodes())?;
-        let leader = self.leader();
+        let leader = self.confirmed_leader();
         let voters = self.voters();
         let mut out: Vec<NodeInfo> = records
             .into_iter()
@@ -402,9 +415,10 @@ impl Controller {
     /// A refusal from the state machine becomes an API error; the configuration version the
     /// command deployed, if any, is returned.
     pub async fn write(&self, origin: Origin, command: Command) -> Result<Option<u64>, ApiError> {
-        let committed = self.write_hops(WriteRequest { origin, command }, 0).await?;
+        let request = WriteRequest { origin, command, request_id: Some(state::new_request_id()) };
+        let committed = self.write_hops(request, 0).await?;
         // Read-your-writes: the caller reads this node's state next, which may trail the leader.
-        self.db.applied_at_least(committed.index, WRITE_TIMEOUT).await;
+        self.db.applied_at_least(committed.index, self.timing.write_timeout()).await;
         match committed.response {
             Response::Done => Ok(None),
             Response::Deployed { version } => Ok(Some(version)),
@@ -419,28 +433,42 @@ impl Controller {
 
     /// As [`Controller::write`], counting forwarding hops, returning the raw response and the
     /// index it was committed at.
+    ///
+    /// A failure says "nothing was changed" only when no leader can have received the entry;
+    /// once one may have, the change may still commit after the failure is reported, and the
+    /// message says so.
     pub async fn write_hops(&self, req: WriteRequest, hops: u32) -> Result<Committed, ApiError> {
-        let deadline = Instant::now() + WRITE_TIMEOUT;
+        let deadline = Instant::now() + self.timing.write_timeout();
+        let mut maybe_applied = false;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(self.no_quorum());
+                return Err(self.no_quorum(maybe_applied));
             }
-            let entry = Request::new(req.origin.clone(), req.command.clone());
+            let entry = Request::new(req.origin.clone(), req.command.clone()).with_request_id(req.request_id.clone());
             match tokio::time::timeout(remaining, self.raft.client_write(entry)).await {
-                Err(_) => return Err(self.no_quorum()),
+                // Not refused as "not the leader": the entry may be in this node's log.
+                Err(_) => return Err(self.no_quorum(true)),
                 Ok(Ok(resp)) => return Ok(Committed { response: resp.data, index: resp.log_id.index }),
                 Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(fwd)))) => {
                     if hops >= MAX_HOPS {
-                        return Err(ApiError::unavailable("the leader moved while the request was being forwarded"));
+                        return Err(ApiError::unavailable("the leader moved while the request was being forwarded")
+                            .with_hint("try again; nothing was changed"));
                     }
                     let Some(leader) = fwd.leader_node else {
                         // An election is under way.
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     };
+                    // A leader cut off or dead since it was last heard from would hold the
+                    // request for the whole timeout: an attempt with an id to retry by gets
+                    // an election's worth of time, then goes to whoever leads by then.
+                    let attempt = match req.request_id {
+                        Some(_) => remaining.min(self.forward_attempt()),
+                        None => remaining,
+                    };
                     match self
-                        .forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, remaining)
+                        .forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, attempt)
                         .await
                     {
                         Forwarded::Answer(answer) => return answer,
@@ -448,23 +476,65 @@ impl Controller {
                             tracing::debug!("leader {} unreachable ({why}); retrying", leader.addr);
                             tokio::time::sleep(Duration::from_millis(50)).await;
                         }
+                        Forwarded::Lost(why) if req.request_id.is_some() => {
+                            // Applied at most once whatever happened to the first attempt.
+                            tracing::info!("{why}; sending the write again, to the leader known now");
+                            maybe_applied = true;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Forwarded::Lost(why) => {
+                            return Err(ApiError::unavailable(format!(
+                                "{why}; the change may or may not have been applied"
+                            ))
+                            .with_hint(MAYBE_APPLIED_HINT))
+                        }
                     }
                 }
-                Ok(Err(e)) => return Err(internal(e)),
+                Ok(Err(e)) => {
+                    return Err(ApiError::unavailable(format!(
+                        "Raft failed on control node {} while the change was being committed ({e}): it may or may \
+                         not have been applied",
+                        self.identity.name
+                    ))
+                    .with_hint(MAYBE_APPLIED_HINT))
+                }
             }
         }
     }
 
-    fn no_quorum(&self) -> ApiError {
+    /// How long one forwarded attempt of a write may take: enough to commit through a healthy
+    /// leader, short enough to try a new leader after an election.
+    fn forward_attempt(&self) -> Duration {
+        (self.timing.election_timeout * 4).max(Duration::from_secs(1))
+    }
+
+    /// The write timed out. `maybe_applied`: a leader may hold the entry, which can still
+    /// commit.
+    fn no_quorum(&self, maybe_applied: bool) -> ApiError {
         let voters = self.voters();
         let ready = voters.iter().filter(|v| self.is_ready(**v)).count();
-        ApiError::unavailable(format!(
-            "no quorum: the change was not committed within {}s; {ready} of {} control nodes answer and {} are needed",
-            WRITE_TIMEOUT.as_secs(),
-            voters.len(),
-            voters.len() / 2 + 1
-        ))
-        .with_hint("bring the control nodes that are DOWN back (`traefikee list-nodes --details`); nothing was changed")
+        let needed = voters.len() / 2 + 1;
+        let secs = self.timing.write_timeout().as_secs_f64();
+        let why = if ready < needed {
+            format!("{ready} of {} control nodes answer and {needed} are needed", voters.len())
+        } else if self.staleness().is_some() {
+            "this control node is cut off from the others".to_string()
+        } else {
+            "the control nodes answer, but Raft did not commit in time (an election, or links slower than \
+             --raft.heartbeat-interval allows)"
+                .to_string()
+        };
+        if maybe_applied {
+            ApiError::unavailable(format!(
+                "no quorum: the change was not confirmed within {secs}s ({why}); it may or may not have been applied"
+            ))
+            .with_hint(MAYBE_APPLIED_HINT)
+        } else {
+            ApiError::unavailable(format!("no quorum: no leader took the change within {secs}s ({why})")).with_hint(
+                "nothing was changed; bring the control nodes that are DOWN back (`traefikee list-nodes --details`), \
+                 or try another control node",
+            )
+        }
     }
 
     /// Sends a request to another controller's cluster port.
@@ -481,11 +551,7 @@ impl Controller {
         let resp = match sent {
             Ok(r) => r,
             Err(e) if e.is_connect() => return Forwarded::NotSent(e.to_string()),
-            Err(e) => {
-                return Forwarded::Answer(Err(ApiError::unavailable(format!(
-                    "the leader at {addr} did not answer ({e}); the change may or may not have been applied"
-                ))))
-            }
+            Err(e) => return Forwarded::Lost(format!("the leader at {addr} did not answer ({e})")),
         };
         Forwarded::Answer(decode(resp).await)
     }
@@ -499,11 +565,11 @@ impl Controller {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Resp, ApiError>>,
     {
-        let deadline = Instant::now() + WRITE_TIMEOUT;
+        let deadline = Instant::now() + self.timing.write_timeout();
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(self.no_quorum());
+                return Err(self.no_quorum(false));
             }
             match self.leader_addr() {
                 Some((leader, _)) if leader == self.id() => return local().await,
@@ -511,6 +577,12 @@ impl Controller {
                     match self.forward(&addr, path, body, hops + 1, remaining).await {
                         Forwarded::Answer(a) => return a,
                         Forwarded::NotSent(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                        Forwarded::Lost(why) => {
+                            return Err(ApiError::unavailable(format!(
+                                "{why}; the change may or may not have been applied"
+                            ))
+                            .with_hint(MAYBE_APPLIED_HINT))
+                        }
                     }
                 }
                 Some(_) => return Err(ApiError::unavailable("the leader moved while the request was being forwarded")),
@@ -643,10 +715,10 @@ impl Controller {
         }
         if !self.voters().contains(&node_id) {
             let change = self.raft.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([node_id])), false);
-            match tokio::time::timeout(WRITE_TIMEOUT, change).await {
+            match tokio::time::timeout(self.timing.write_timeout(), change).await {
                 Ok(Ok(_)) => tracing::info!(node = %node.name, "promoted to voter"),
                 Ok(Err(e)) => return Err(ApiError::unavailable(format!("could not promote {}: {e}", node.name))),
-                Err(_) => return Err(self.no_quorum()),
+                Err(_) => return Err(self.no_quorum(true)),
             }
         }
         Ok(PromoteResponse { voter: true })
@@ -704,10 +776,10 @@ impl Controller {
             } else {
                 ChangeMembers::RemoveNodes(BTreeSet::from([node_id]))
             };
-            match tokio::time::timeout(WRITE_TIMEOUT, self.raft.change_membership(changes, false)).await {
+            match tokio::time::timeout(self.timing.write_timeout(), self.raft.change_membership(changes, false)).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => return Err(ApiError::unavailable(format!("could not change the membership: {e}"))),
-                Err(_) => return Err(self.no_quorum()),
+                Err(_) => return Err(self.no_quorum(true)),
             }
         }
         // A removed control node knew the join tokens: replace them in the same entry, so it

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster_port;
 pub mod commands;
 pub mod controller;
+pub mod currency;
 pub mod data_node;
 pub mod deploy;
 pub mod join;

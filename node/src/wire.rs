@@ -95,6 +95,9 @@ pub struct AbortRequest {
 pub struct WriteRequest {
     pub origin: Origin,
     pub command: Command,
+    /// Sent again, with the same id, when an answer was lost: applied once.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// `POST /cluster/v1/remove`: a controller forwards `rm-node` to the leader.

@@ -37,6 +37,20 @@ pub fn issued(serial: &str) -> String {
     format!("{ISSUED_PREFIX}{serial}")
 }
 
+/// Writes already applied, by request id, with their response: a write retried after its
+/// outcome was lost (a leader that died or was cut off while it answered) applies once.
+pub const REQUEST_PREFIX: &str = "request/";
+/// The same ids ordered by the time they were proposed, to forget them after a while.
+pub const REQUEST_AT_PREFIX: &str = "request-at/";
+
+pub fn request(id: &str) -> String {
+    format!("{REQUEST_PREFIX}{id}")
+}
+
+pub fn request_at(at: crate::UnixMillis, id: &str) -> String {
+    format!("{REQUEST_AT_PREFIX}{:020}/{id}", at.max(0))
+}
+
 pub fn revoked(serial: &str) -> String {
     format!("{REVOKED_PREFIX}{serial}")
 }

@@ -8,6 +8,7 @@ use crate::output;
 
 pub async fn list(s: &Session, details: bool) -> Outcome {
     let list: NodeList = s.get("/api/v1/nodes").await?;
+    output::warn_stale(list.warning.as_deref());
     s.print(&list, |l| output::nodes_table(l, details));
     Ok(())
 }
@@ -24,6 +25,7 @@ pub async fn remove(s: &Session, node: &str) -> Outcome {
 
 pub async fn status(s: &Session) -> Outcome {
     let info: ClusterInfo = s.get("/api/v1/cluster").await?;
+    output::warn_stale(info.warning.as_deref());
     s.print(&info, output::cluster_info);
     Ok(())
 }

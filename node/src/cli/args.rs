@@ -91,6 +91,17 @@ pub struct ControlNodeNetArgs {
     #[arg(long = "datanode-grace-period", default_value_t = 60, value_name = "SECONDS")]
     pub datanode_grace_period: u64,
 
+    /// Milliseconds between the leader's heartbeats to the other control nodes, which is also
+    /// how long each replication request may take: about 1.5 times the longest round trip
+    /// between control nodes (give every control node of a cluster the same timing).
+    #[arg(long = "raft.heartbeat-interval", value_name = "MS", default_value_t = crate::raft::Timing::DEFAULT_HEARTBEAT_MS)]
+    pub raft_heartbeat_interval: u64,
+
+    /// Milliseconds of silence from the leader after which a control node stands for
+    /// election (default: the larger of 150 and 3 heartbeat intervals).
+    #[arg(long = "raft.election-timeout", value_name = "MS")]
+    pub raft_election_timeout: Option<u64>,
+
     #[command(flatten)]
     pub socket: SocketArgs,
 }

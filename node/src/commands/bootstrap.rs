@@ -131,6 +131,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
         bound.advertise.clone(),
         Some(bound.api_advertise.clone()),
         bound.grace_period,
+        bound.timing,
     )
     .await
     .map_err(|e| internal("starting Raft")(&e))?;
@@ -240,6 +241,7 @@ async fn resume(identity: NodeIdentity, statedir: StateDir, bound: Bound) -> Out
         bound.advertise.clone(),
         Some(bound.api_advertise.clone()),
         bound.grace_period,
+        bound.timing,
     )
     .await
     .map_err(|e| internal("starting Raft")(&e))?;

@@ -65,6 +65,7 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
         bound.advertise.clone(),
         Some(bound.api_advertise.clone()),
         bound.grace_period,
+        bound.timing,
     )
     .await
     .map_err(|e| Failure::new(ErrorCode::Internal, format!("starting Raft: {e}")))?;

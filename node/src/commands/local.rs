@@ -9,12 +9,14 @@ use crate::local_client::LocalClient;
 
 pub async fn list_nodes(args: ListNodesArgs) -> Outcome {
     let list: NodeList = LocalClient::new(&args.socket.traefikeesocket).get("/api/v1/nodes").await?;
+    output::warn_stale(list.warning.as_deref());
     print!("{}", output::render(args.output, &list, |l| output::nodes_table(l, args.details)));
     Ok(())
 }
 
 pub async fn status(args: StatusArgs) -> Outcome {
     let info: ClusterInfo = LocalClient::new(&args.socket.traefikeesocket).get("/api/v1/cluster").await?;
+    output::warn_stale(info.warning.as_deref());
     print!("{}", output::render(args.output, &info, output::cluster_info));
     Ok(())
 }

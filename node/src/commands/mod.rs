@@ -30,6 +30,7 @@ pub struct Bound {
     pub advertise: String,
     pub api_advertise: String,
     pub grace_period: std::time::Duration,
+    pub timing: crate::raft::Timing,
 }
 
 fn port_error(what: &str, addr: SocketAddr, e: std::io::Error) -> Failure {
@@ -68,6 +69,8 @@ pub async fn bind(net: &ControlNodeNetArgs) -> Result<Bound, Failure> {
         }
         None => net.listen.to_string(),
     };
+    let timing = crate::raft::Timing::new(Some(net.raft_heartbeat_interval), net.raft_election_timeout)
+        .map_err(|e| Failure::new(ErrorCode::InvalidRequest, e))?;
     let api_addr = net.api_addr.unwrap_or_else(|| SocketAddr::new(net.listen.ip(), 55055));
     let api_advertise = if api_addr.ip().is_unspecified() {
         let host = advertise.rsplit_once(':').map(|(h, _)| h).unwrap_or(&advertise);
@@ -87,7 +90,7 @@ pub async fn bind(net: &ControlNodeNetArgs) -> Result<Bound, Failure> {
         }
     })?;
     let grace_period = std::time::Duration::from_secs(net.datanode_grace_period);
-    Ok(Bound { cluster, api, socket, socket_path, advertise, api_advertise, grace_period })
+    Ok(Bound { cluster, api, socket, socket_path, advertise, api_advertise, grace_period, timing })
 }
 
 /// Serves the cluster port, the API and the local socket for `controller`.
@@ -110,14 +113,20 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
     tokio::spawn(transport::serve_socket(bound.socket, api));
     controller.spawn_quarantine();
     controller.spawn_heartbeats();
+    controller.spawn_currency();
     controller.spawn_cleanup();
     Ok(())
 }
 
-/// Runs until SIGINT/SIGTERM (a clean stop) or until the bootstrap node aborts.
+/// Exit code of a control node whose Raft stopped on a storage error (EX_IOERR).
+pub const EXIT_STORAGE: u8 = 74;
+
+/// Runs until SIGINT/SIGTERM (a clean stop), until the bootstrap node aborts, until this
+/// node learns it was removed, or until Raft stops on a storage error.
 pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, socket: &std::path::Path) -> Outcome {
     let mut abort = controller.abort.subscribe();
     let mut removed = controller.removed.subscribe();
+    let mut metrics = controller.raft.metrics();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot watch for SIGTERM: {e}")))?;
     let outcome = tokio::select! {
@@ -133,6 +142,27 @@ pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, so
             // Its state dir stays as it is (an operator may want to look at it); it never
             // serves again, since every controller refuses its certificate.
             return finish_removed(controller, socket, reason).await;
+        }
+        stopped = metrics.wait_for(|m| m.running_state.is_err()) => {
+            // Raft quits on a storage error (a full disk, an I/O error) and never comes back
+            // by itself. A process that went on would answer heartbeats and keep data nodes
+            // on a state that no longer moves: stop, so the supervisor restarts the node
+            // once the cause is fixed; the state dir holds everything committed.
+            let why = match stopped.map(|m| m.running_state.clone()) {
+                Ok(Err(e)) => e.to_string(),
+                _ => "Raft stopped".to_string(),
+            };
+            tracing::error!("Raft stopped on this control node ({why}); stopping");
+            let _ = std::fs::remove_file(socket);
+            return Err(Failure {
+                message: format!("Raft stopped on this control node: {why}"),
+                hint: Some(format!(
+                    "check the disk of the state dir {} (space, permissions, I/O errors) and start the node again: \
+                     it keeps its data and catches up with the others",
+                    statedir.path().display()
+                )),
+                code: EXIT_STORAGE,
+            });
         }
     };
     tracing::info!("stopping");

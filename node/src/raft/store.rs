@@ -495,6 +495,41 @@ mod tests {
         assert!(audit.iter().any(|a| a.action == "config.deploy" && a.actor == "operator bob"), "{audit:?}");
     }
 
+    /// A write sent again after its answer was lost (same request id) applies once and gets
+    /// the first answer; ids are forgotten ten minutes (by the entries' clocks) later.
+    #[test]
+    fn a_request_id_applies_once() {
+        use crate::state::{apply, keys, Command, Origin, Request, Response};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(dir.path()).expect("open");
+        let root = Origin::Local { node: "c1".into() };
+        let deploy = |id: &str, at: i64| {
+            let mut r = Request::new(root.clone(), Command::Deploy { document: "{}".into(), summary: "s".into() })
+                .with_request_id(Some(id.into()));
+            r.at = at;
+            r
+        };
+        let mut txn = db.env.write_txn().expect("txn");
+        assert_eq!(apply(db.sm, &mut txn, &deploy("a", 1_000)).unwrap(), Response::Deployed { version: 1 });
+        assert_eq!(apply(db.sm, &mut txn, &deploy("b", 2_000)).unwrap(), Response::Deployed { version: 2 });
+        // The retry of "a", after "b": the first answer, nothing applied.
+        assert_eq!(apply(db.sm, &mut txn, &deploy("a", 3_000)).unwrap(), Response::Deployed { version: 1 });
+        // Without an id, every entry applies.
+        let plain = Request::new(root.clone(), Command::Deploy { document: "{}".into(), summary: "s".into() });
+        assert_eq!(apply(db.sm, &mut txn, &plain).unwrap(), Response::Deployed { version: 3 });
+        // Eleven minutes on, "a" and "b" are forgotten, "c" is remembered.
+        assert_eq!(apply(db.sm, &mut txn, &deploy("c", 661_000)).unwrap(), Response::Deployed { version: 4 });
+        txn.commit().expect("commit");
+        let txn = db.env.read_txn().expect("txn");
+        let left: Vec<String> = db
+            .sm
+            .prefix_iter(&txn, "request")
+            .unwrap()
+            .map(|item| item.unwrap().0.to_string())
+            .collect();
+        assert_eq!(left, vec![keys::request_at(661_000, "c"), keys::request("c")]);
+    }
+
     /// openraft's own conformance suite, on our LMDB store.
     #[test]
     fn openraft_storage_suite() {

@@ -3,13 +3,26 @@ use traefikee_pki::{JoinToken, TokenRole};
 
 use super::keys;
 use super::read::{get, put, SmDb, StateError, StateView};
-use super::{Command, Consumption, CredentialRecord, NodeKind, Origin, RefusalKind, Request, Response};
+use super::{Command, Consumption, CredentialRecord, NodeKind, Origin, RefusalKind, Request, Response, UnixMillis};
 
 /// How many audit records are kept; older ones are dropped as new ones come.
 const AUDIT_RETENTION: u64 = 10_000;
 
 /// Applies one command inside the caller's write transaction.
 pub fn apply(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, StateError> {
+    if let Some(id) = &req.request_id {
+        if let Some(earlier) = get::<AppliedRequest>(db, txn, &keys::request(id))? {
+            return Ok(earlier.response);
+        }
+    }
+    let response = apply_once(db, txn, req)?;
+    if let Some(id) = &req.request_id {
+        remember(db, txn, id, req.at, &response)?;
+    }
+    Ok(response)
+}
+
+fn apply_once(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, StateError> {
     if let Some(origin) = &req.origin {
         if let Some(why) = origin_refused(&view(db, txn), origin)? {
             return Ok(Response::refused(RefusalKind::Unauthorized, format!("{why}; nothing was changed")));
@@ -20,6 +33,40 @@ pub fn apply(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Response, S
         audit(db, txn, req, action, detail)?;
     }
     Ok(response)
+}
+
+/// How long an applied request id is remembered: far longer than any retry of a write
+/// (a write gives up after its timeout, a few seconds).
+const REMEMBER_REQUESTS_MS: UnixMillis = 10 * 60 * 1000;
+
+/// A request id already applied, and what it gave.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AppliedRequest {
+    at: UnixMillis,
+    response: Response,
+}
+
+/// Records `id` as applied and forgets the ids proposed more than [`REMEMBER_REQUESTS_MS`]
+/// before this one (by the leaders' clocks, carried in the entries: every replica forgets
+/// the same ones).
+fn remember(db: SmDb, txn: &mut RwTxn<'_>, id: &str, at: UnixMillis, response: &Response) -> Result<(), StateError> {
+    let cutoff = keys::request_at(at.saturating_sub(REMEMBER_REQUESTS_MS), "");
+    let mut expired = Vec::new();
+    for item in db.prefix_iter(txn, keys::REQUEST_AT_PREFIX)? {
+        let (key, _) = item?;
+        if key >= cutoff.as_str() {
+            break;
+        }
+        expired.push(key.to_string());
+    }
+    for key in expired {
+        db.delete(txn, &key)?;
+        if let Some((_, old)) = key.rsplit_once('/') {
+            db.delete(txn, &keys::request(old))?;
+        }
+    }
+    put(db, txn, &keys::request(id), &AppliedRequest { at, response: response.clone() })?;
+    put(db, txn, &keys::request_at(at, id), &())
 }
 
 /// Checked here, in log order, so that a credential revoked by an earlier entry changes

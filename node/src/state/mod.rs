@@ -32,12 +32,26 @@ pub struct Request {
     #[serde(default)]
     pub origin: Option<Origin>,
     pub command: Command,
+    /// Chosen by the controller that received the write; the state machine applies an id
+    /// once (see [`keys::REQUEST_PREFIX`]), so a write whose answer was lost can be sent again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Request {
     pub fn new(origin: Origin, command: Command) -> Self {
-        Request { actor: origin.actor(), at: now_ms(), origin: Some(origin), command }
+        Request { actor: origin.actor(), at: now_ms(), origin: Some(origin), command, request_id: None }
     }
+
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+}
+
+/// A new request id: 128 random bits.
+pub fn new_request_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 /// Who asked for a command, as authenticated by the controller that received the request.

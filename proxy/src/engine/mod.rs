@@ -418,7 +418,7 @@ impl Engine {
         applied.started.sort();
         applied.kept.sort();
         applied.stopped.sort();
-        tracing::info!(version, "configuration applied");
+        tracing::debug!(generation = version, "engine reloaded");
         Ok(applied)
     }
 

@@ -1,0 +1,122 @@
+//! Whether a controller can prove that its state is current.
+//!
+//! A controller cut off from the majority keeps its state and, if it led, keeps believing it
+//! leads: openraft 0.9 has no leader step-down without a newer vote. What it shows and what it
+//! feeds the data nodes may then trail the cluster by any number of versions. So a
+//! controller confirms its state, a few times per election timeout, the way a read barrier
+//! does: the leader has a quorum acknowledge its leadership, a follower asks the leader for its
+//! read index and applies up to it. Only a recent confirmation makes it:
+//!
+//! - a leader that `status`, `list-nodes` and heartbeat answers name (an isolated one shows
+//!   none, with a warning that what it shows may be stale);
+//! - a configuration feed that may answer "nothing newer" (a data node waiting on a stale
+//!   controller is told so and moves to another).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::controller::Controller;
+use crate::raft::NodeId;
+
+/// The last time this controller proved its state current, and the leader that proved it.
+#[derive(Debug, Default)]
+pub struct Currency(Mutex<Option<(Instant, NodeId)>>);
+
+impl Currency {
+    fn get(&self) -> Option<(Instant, NodeId)> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set(&self, at: Instant, leader: NodeId) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((at, leader));
+    }
+}
+
+impl Controller {
+    /// How often the state is confirmed: once per election timeout, at least every 300 ms.
+    pub fn confirm_every(&self) -> Duration {
+        self.timing.election_timeout.max(Duration::from_millis(300))
+    }
+
+    /// A confirmation older than this no longer counts: three rounds missed.
+    fn currency_lifetime(&self) -> Duration {
+        3 * self.confirm_every()
+    }
+
+    /// One confirmation attempt within `timeout`: the leader that confirmed this state.
+    pub async fn confirm_current(&self, timeout: Duration) -> Result<NodeId, String> {
+        let started = Instant::now();
+        match self.leader_addr() {
+            None => Err("no leader is known".to_string()),
+            Some((leader, _)) if leader == self.id() => {
+                match tokio::time::timeout(timeout, self.raft.ensure_linearizable()).await {
+                    Ok(Ok(_)) => Ok(leader),
+                    Ok(Err(e)) => Err(format!("leadership not confirmed by a quorum ({e})")),
+                    Err(_) => Err("a quorum did not confirm the leadership in time".into()),
+                }
+            }
+            Some((leader, addr)) => {
+                let index = self.leader_read_index(&addr, timeout).await?;
+                let remaining = timeout.saturating_sub(started.elapsed());
+                if self.db.applied_at_least(index, remaining).await {
+                    Ok(leader)
+                } else {
+                    Err(format!("it has not caught up with the leader (index {index})"))
+                }
+            }
+        }
+    }
+
+    /// Confirms the state in the background for as long as the controller runs.
+    pub fn spawn_currency(self: &std::sync::Arc<Self>) {
+        let this = std::sync::Arc::downgrade(self);
+        let every = self.confirm_every();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut lost = false;
+            loop {
+                tick.tick().await;
+                let Some(me) = this.upgrade() else { return };
+                let started = Instant::now();
+                match me.confirm_current(every).await {
+                    Ok(leader) => {
+                        if lost {
+                            tracing::info!("this control node's state is confirmed current again");
+                            lost = false;
+                        }
+                        me.currency.set(started, leader);
+                    }
+                    Err(why) if !lost && me.staleness().is_some() => {
+                        tracing::warn!("this control node cannot confirm that its state is current: {why}");
+                        lost = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+        });
+    }
+
+    /// The leader, if this controller confirmed its state with it recently.
+    pub fn confirmed_leader(&self) -> Option<NodeId> {
+        let (at, leader) = self.currency.get()?;
+        (at.elapsed() < self.currency_lifetime()).then_some(leader)
+    }
+
+    /// Why what this controller shows may be stale; `None` while its state is confirmed.
+    pub fn staleness(&self) -> Option<String> {
+        match self.currency.get() {
+            Some((at, _)) if at.elapsed() < self.currency_lifetime() => None,
+            Some((at, _)) => Some(format!(
+                "this control node has not confirmed its state with a quorum of control nodes for {:.1}s: what it \
+                 shows may be stale",
+                at.elapsed().as_secs_f64()
+            )),
+            None => Some(
+                "this control node has not yet confirmed its state with a quorum of control nodes: what it shows \
+                 may be stale"
+                    .to_string(),
+            ),
+        }
+    }
+}
