@@ -7,6 +7,7 @@
 
 mod auth;
 mod error;
+pub mod idempotency;
 pub mod openapi;
 mod routes;
 pub mod types;

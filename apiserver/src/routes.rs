@@ -36,6 +36,7 @@ pub fn router(cp: Arc<dyn ControlPlane>) -> Router {
         .route("/restore", post(restore))
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(cp.clone(), authenticate))
+        .route_layer(middleware::from_fn(crate::idempotency::scope))
         .merge(diagnostic)
         .route("/openapi.json", get(openapi))
         .with_state(cp);

@@ -136,13 +136,28 @@ impl ApiClient {
         body: Option<(Vec<u8>, &str)>,
     ) -> Result<(bytes::Bytes, String), Failure> {
         let body = body.map(|(b, ct)| (bytes::Bytes::from(b), ct.to_owned()));
+        // A write carries a key of its own, the same to every controller it is sent to: one
+        // that answered "no quorum" may still hold it, and the cluster applies it at most once.
+        let key = (method != reqwest::Method::GET).then(|| format!("{:032x}", rand::random::<u128>()));
         let mut tried = Vec::new();
+        let mut unavailable = None;
         for addr in &self.addresses {
             let mut req = self.http.request(method.clone(), format!("https://{addr}{path}"));
+            if let Some(key) = &key {
+                req = req.header(traefikee_apiserver::idempotency::HEADER, key.as_str());
+            }
             if let Some((b, ct)) = &body {
                 req = req.header("content-type", ct.as_str()).body(b.clone());
             }
             match req.send().await {
+                // A controller cut off from the others, or without a leader: another may do.
+                Ok(resp) if resp.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE => {
+                    let failure = read_answer(resp).await.err().unwrap_or_else(|| {
+                        Failure::new(ErrorCode::Unavailable, format!("{addr} answered 503 without an error"))
+                    });
+                    tried.push(format!("{addr} ({})", failure.message));
+                    unavailable = Some(failure);
+                }
                 Ok(resp) => return read_answer(resp).await.map(|v| (v, addr.clone())),
                 Err(e) => match classify(e) {
                     Miss::Unreachable(why) => tried.push(format!("{addr} ({why})")),
@@ -157,6 +172,19 @@ impl ApiClient {
                     }
                 },
             }
+        }
+        // Every controller was tried; a single one's answer is given as it is.
+        if let Some(failure) = unavailable {
+            if tried.len() == 1 {
+                return Err(failure);
+            }
+            let hint = failure.hint.clone();
+            let mut all = Failure::new(
+                ErrorCode::Unavailable,
+                format!("no controller of cluster {} could serve the request: {}", self.cluster, tried.join("; ")),
+            );
+            all.hint = hint;
+            return Err(all);
         }
         Err(Failure::new(
             ErrorCode::Unavailable,

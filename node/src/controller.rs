@@ -415,7 +415,18 @@ impl Controller {
     /// A refusal from the state machine becomes an API error; the configuration version the
     /// command deployed, if any, is returned.
     pub async fn write(&self, origin: Origin, command: Command) -> Result<Option<u64>, ApiError> {
-        let request = WriteRequest { origin, command, request_id: Some(state::new_request_id()) };
+        // The client's Idempotency-Key, scoped to the caller (one caller cannot make another's
+        // write look applied), or a new id: either way a retry below applies at most once.
+        let request_id = match traefikee_apiserver::idempotency::current() {
+            Some(key) => {
+                use sha2::Digest;
+                let caller = serde_json::to_string(&origin).map_err(internal)?;
+                let digest = sha2::Sha256::digest(format!("{caller}\n{key}"));
+                digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+            }
+            None => state::new_request_id(),
+        };
+        let request = WriteRequest { origin, command, request_id: Some(request_id) };
         let committed = self.write_hops(request, 0).await?;
         // Read-your-writes: the caller reads this node's state next, which may trail the leader.
         self.db.applied_at_least(committed.index, self.timing.write_timeout()).await;
@@ -467,9 +478,7 @@ impl Controller {
                         Some(_) => remaining.min(self.forward_attempt()),
                         None => remaining,
                     };
-                    match self
-                        .forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, attempt)
-                        .await
+                    match self.forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, attempt).await
                     {
                         Forwarded::Answer(answer) => return answer,
                         Forwarded::NotSent(why) => {

@@ -148,7 +148,7 @@ pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, so
             // by itself. A process that went on would answer heartbeats and keep data nodes
             // on a state that no longer moves: stop, so the supervisor restarts the node
             // once the cause is fixed; the state dir holds everything committed.
-            let why = match stopped.map(|m| m.running_state.clone()) {
+            let why = match stopped.as_deref().map(|m| &m.running_state) {
                 Ok(Err(e)) => e.to_string(),
                 _ => "Raft stopped".to_string(),
             };

@@ -521,12 +521,8 @@ mod tests {
         assert_eq!(apply(db.sm, &mut txn, &deploy("c", 661_000)).unwrap(), Response::Deployed { version: 4 });
         txn.commit().expect("commit");
         let txn = db.env.read_txn().expect("txn");
-        let left: Vec<String> = db
-            .sm
-            .prefix_iter(&txn, "request")
-            .unwrap()
-            .map(|item| item.unwrap().0.to_string())
-            .collect();
+        let left: Vec<String> =
+            db.sm.prefix_iter(&txn, "request").unwrap().map(|item| item.unwrap().0.to_string()).collect();
         assert_eq!(left, vec![keys::request_at(661_000, "c"), keys::request("c")]);
     }
 
