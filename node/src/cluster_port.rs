@@ -113,6 +113,7 @@ pub fn router(controller: Arc<Controller>) -> Router {
         .route("/cluster/v1/nodes", axum::routing::get(nodes))
         .route("/cluster/v1/abort", post(abort))
         .route("/cluster/v1/elect", post(elect))
+        .route("/cluster/v1/prevote", post(prevote))
         .fallback(|| async { ApiError::not_found("no such endpoint on the cluster port") })
         .with_state(controller)
 }
@@ -262,6 +263,15 @@ async fn abort(
     }
     c.abort.send_replace(Some(req.reason));
     Ok(Json(()))
+}
+
+/// Another voter asks whether there is a leader before it stands for election.
+async fn prevote(
+    State(c): C,
+    _: RaftPeer,
+    Json(ask): Json<crate::raft::prevote::PreVote>,
+) -> Json<crate::raft::prevote::PreVoteAnswer> {
+    Json(c.answer_prevote(&ask))
 }
 
 /// The bootstrap node handed over: start an election now rather than after a timeout. The

@@ -72,6 +72,8 @@ pub struct Controller {
     pub timing: Timing,
     /// When this controller last proved its state current (see `currency`).
     pub currency: crate::currency::Currency,
+    /// When this controller last heard a leader (see `raft::prevote`).
+    pub leader_contact: crate::raft::prevote::LeaderContact,
 }
 
 impl std::fmt::Debug for Controller {
@@ -161,6 +163,7 @@ impl Controller {
             quarantine: crate::authz::Quarantine::new(restarted),
             timing,
             currency: Default::default(),
+            leader_contact: Default::default(),
         }))
     }
 

@@ -25,6 +25,7 @@ const PEER_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/cluster/v1/heartbeat"),
     ("POST", "/cluster/v1/read-index"),
     ("POST", "/cluster/v1/elect"),
+    ("POST", "/cluster/v1/prevote"),
     ("POST", "/cluster/v1/abort"),
     ("GET", "/cluster/v1/config?after=0&wait_ms=10"),
     ("GET", "/cluster/v1/nodes"),

@@ -114,6 +114,7 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
     controller.spawn_quarantine();
     controller.spawn_heartbeats();
     controller.spawn_currency();
+    controller.spawn_elector();
     controller.spawn_cleanup();
     Ok(())
 }

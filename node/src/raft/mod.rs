@@ -3,6 +3,7 @@
 //! Every other module names Raft types through the aliases here.
 
 pub mod network;
+pub mod prevote;
 pub mod server;
 pub mod store;
 
@@ -117,6 +118,8 @@ impl Timing {
             snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(snapshot_every()),
             // Keep a tail after a snapshot so a briefly lagging follower catches up from the log.
             max_in_snapshot_log_to_keep: snapshot_every() / 5,
+            // Elections are called by the pre-vote task (see `prevote`).
+            enable_elect: false,
             ..Default::default()
         }
     }

@@ -30,7 +30,11 @@ async fn append(
     _: RaftPeer,
     Json(req): Json<AppendEntriesRequest<TypeConfig>>,
 ) -> Json<Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>> {
-    Json(c.raft.append_entries(req).await)
+    let answer = c.raft.append_entries(req).await;
+    if matches!(&answer, Ok(r) if !matches!(r, AppendEntriesResponse::HigherVote(_))) {
+        c.leader_contact.heard();
+    }
+    Json(answer)
 }
 
 async fn vote(
@@ -52,5 +56,9 @@ async fn snapshot(
     let req = chunk
         .into_request()
         .map_err(|e| traefikee_apiserver::ApiError::invalid(format!("snapshot chunk data is not base64: {e}")))?;
-    Ok(Json(c.raft.install_snapshot(req).await))
+    let answer = c.raft.install_snapshot(req).await;
+    if answer.is_ok() {
+        c.leader_contact.heard();
+    }
+    Ok(Json(answer))
 }
