@@ -755,6 +755,11 @@ impl Controller {
         self.on_leader("/cluster/v1/remove", &req, hops, || self.remove_local(req.node, req.origin.clone())).await
     }
 
+    /// Removes a node on this controller, which must lead (`traefikee recover`).
+    pub async fn remove_node(&self, node_id: NodeId, origin: Origin) -> Result<(), ApiError> {
+        self.remove_local(node_id, origin).await
+    }
+
     async fn remove_local(&self, node_id: NodeId, origin: Origin) -> Result<(), ApiError> {
         self.confirm_origin(&origin).await?;
         let _serial = self.membership_lock.lock().await;

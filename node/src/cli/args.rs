@@ -50,8 +50,23 @@ pub enum Command {
     Deploy(DeployCmdArgs),
     /// Write a backup of the cluster (through this control node's socket).
     Backup(BackupCmdArgs),
+    /// Make this stopped control node the only one of its cluster, when the others are lost
+    /// for good (quorum lost); the lost ones are removed when it starts again.
+    Recover(RecoverArgs),
     /// Print the version.
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The state dir of the stopped control node.
+    #[arg(long, default_value = DEFAULT_STATEDIR)]
+    pub statedir: PathBuf,
+
+    /// Address other nodes reach this node's cluster port at (default: the one the cluster
+    /// knows).
+    #[arg(long)]
+    pub advertise: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -55,6 +55,7 @@ async fn run(command: Command) -> Outcome {
         Command::RmNode(args) => commands::local::rm_node(args).await,
         Command::Deploy(args) => commands::local::deploy(args).await,
         Command::Backup(args) => commands::local::backup(args).await,
+        Command::Recover(args) => commands::recover::run(args).await,
         Command::Version => {
             println!("traefikee {}", traefikee_apiserver::VERSION);
             Ok(())

@@ -4,6 +4,7 @@ pub mod bootstrap;
 pub mod control_node;
 pub mod data_node;
 pub mod local;
+pub mod recover;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -125,6 +126,7 @@ pub const EXIT_STORAGE: u8 = 74;
 /// Runs until SIGINT/SIGTERM (a clean stop), until the bootstrap node aborts, until this
 /// node learns it was removed, or until Raft stops on a storage error.
 pub async fn wait_for_exit(controller: &Arc<Controller>, statedir: &StateDir, socket: &std::path::Path) -> Outcome {
+    recover::spawn_pending_removals(controller, statedir.path());
     let mut abort = controller.abort.subscribe();
     let mut removed = controller.removed.subscribe();
     let mut metrics = controller.raft.metrics();

@@ -129,6 +129,37 @@ impl Db {
         Ok((index, records))
     }
 
+    /// `traefikee recover`: makes `me` (at `addr`) the only voter of the cluster, for a
+    /// cluster that lost its quorum for good (etcd's `--force-new-cluster`, Consul's
+    /// `peers.json`). Offline, on a stopped node: appends a membership entry naming only this
+    /// node, at a term above any this node has seen, and votes for itself at that term. On its
+    /// next start the node elects itself and commits that entry, with every entry before it
+    /// in its log (even ones the lost majority never committed). Returns the entry's index.
+    pub fn force_single_voter(&self, me: NodeId, addr: &str) -> Result<u64, StateError> {
+        let mut txn = self.env.write_txn()?;
+        let vote: Option<Vote> = get_meta(self.meta, &txn, VOTE)?;
+        let last = match self.log.last(&txn)? {
+            Some((index, bytes)) => Some(decode::<Entry>(&format!("log/{index}"), bytes)?.log_id),
+            None => {
+                get_meta::<LogId>(self.meta, &txn, LAST_PURGED)?.or(get_meta::<LogId>(self.meta, &txn, LAST_APPLIED)?)
+            }
+        };
+        let term = vote.map(|v| v.leader_id().term).unwrap_or(0).max(last.map(|l| l.leader_id.term).unwrap_or(0)) + 1;
+        let index = last.map(|l| l.index + 1).unwrap_or(0);
+        let membership = openraft::Membership::new(
+            vec![std::collections::BTreeSet::from([me])],
+            std::collections::BTreeMap::from([(me, super::NodeAddr { addr: addr.to_string() })]),
+        );
+        let entry = Entry {
+            log_id: LogId::new(openraft::CommittedLeaderId::new(term, me), index),
+            payload: EntryPayload::Membership(membership),
+        };
+        self.log.put(&mut txn, &index, &encode("log", &entry)?)?;
+        put_meta(self.meta, &mut txn, VOTE, &Vote::new(term, me))?;
+        txn.commit()?;
+        Ok(index)
+    }
+
     /// Index of the last applied entry; changes are announced here.
     pub fn applied(&self) -> watch::Receiver<u64> {
         self.applied.subscribe()
