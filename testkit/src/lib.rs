@@ -4,6 +4,9 @@
 //! (`127.X.Y.0/24`, chosen at random so parallel tests do not collide); node `i` plays the
 //! machine `127.X.Y.i` and uses the default ports, as the on-premise guide does. Processes are
 //! killed when the harness is dropped. Waiting is always polling with a deadline.
+//!
+//! A cluster made with [`Cluster::with_net`] runs machine `i` in host `i` of a [`netns::Net`]
+//! instead, so tests can cut, slow down or make lossy the network between nodes.
 
 use std::fs;
 use std::net::TcpListener;
@@ -13,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 
+pub mod netns;
 mod traffic;
+pub use netns::Net;
 use nix::unistd::Pid;
 pub use traffic::{Answer, Backend, Load, LoadReport};
 
@@ -139,6 +144,8 @@ pub struct Node {
     env: Vec<(String, String)>,
     child: Option<Child>,
     starts: u32,
+    /// The network namespace the node runs in, for a cluster made with [`Cluster::with_net`].
+    netns: Option<String>,
 }
 
 impl Node {
@@ -192,7 +199,16 @@ impl Node {
         assert!(self.child.is_none(), "{} is already running", self.name);
         self.starts += 1;
         let log = fs::File::create(self.log_path()).expect("log file");
-        let child = Command::new(&self.bin)
+        let mut cmd = match &self.netns {
+            // `ip netns exec` execs the binary: the child's pid is the node's.
+            Some(ns) => {
+                let mut cmd = Command::new("ip");
+                cmd.args(["netns", "exec", ns]).arg(&self.bin);
+                cmd
+            }
+            None => Command::new(&self.bin),
+        };
+        let child = cmd
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
@@ -308,12 +324,15 @@ impl Drop for Node {
     }
 }
 
-/// A set of simulated machines sharing a temporary directory and a loopback /24.
+/// A set of simulated machines sharing a temporary directory and a loopback /24 (or a
+/// [`Net`]).
 pub struct Cluster {
     pub dir: tempfile::TempDir,
     pub bin: PathBuf,
     prefix: String,
     nodes: Vec<Node>,
+    /// After `nodes`: fields drop in order, so the nodes are killed before their namespaces go.
+    net: Option<Net>,
 }
 
 impl Cluster {
@@ -327,7 +346,20 @@ impl Cluster {
                 break p;
             }
         };
-        Cluster { dir, bin: bin.as_ref().to_path_buf(), prefix, nodes: Vec::new() }
+        Cluster { dir, bin: bin.as_ref().to_path_buf(), prefix, nodes: Vec::new(), net: None }
+    }
+
+    /// A new, empty cluster whose machine `i` is host `i` of `net`: its IP is the host's and
+    /// its processes run in the host's namespace. [`Node::local`] still works (a unix socket).
+    pub fn with_net(bin: impl AsRef<Path>, net: Net) -> Cluster {
+        let dir = tempfile::Builder::new().prefix("tkee").tempdir().expect("tempdir");
+        let prefix = net.subnet().to_string();
+        Cluster { dir, bin: bin.as_ref().to_path_buf(), prefix, nodes: Vec::new(), net: Some(net) }
+    }
+
+    /// The network of a cluster made with [`Cluster::with_net`], to break it.
+    pub fn net(&self) -> &Net {
+        self.net.as_ref().expect("this cluster runs on loopback; make it with Cluster::with_net")
     }
 
     /// The IP of machine number `i` (1-based), for other programs sharing the block.
@@ -338,6 +370,10 @@ impl Cluster {
     /// Adds machine number `nodes.len() + 1` named `name`; it is not started.
     pub fn add(&mut self, name: &str) -> usize {
         let i = self.nodes.len() + 1;
+        let netns = self.net.as_ref().map(|net| {
+            assert!(i <= net.hosts(), "machine {i} ({name}) has no host: the Net has {} hosts", net.hosts());
+            net.ns(i).to_string()
+        });
         let dir = self.dir.path().join(name);
         fs::create_dir_all(&dir).expect("node dir");
         self.nodes.push(Node {
@@ -349,6 +385,7 @@ impl Cluster {
             env: Vec::new(),
             child: None,
             starts: 0,
+            netns,
         });
         i - 1
     }
@@ -415,6 +452,12 @@ impl Cluster {
     /// Runs `traefikee` once with `args`, waiting for it to finish.
     pub fn run(&self, args: &[String]) -> Run {
         Run::from(Command::new(&self.bin).args(args).output().expect("run traefikee"))
+    }
+
+    /// Runs `traefikee` once with `args` on machine `i` (1-based, as in [`Cluster::ip`]), in
+    /// its host's namespace, waiting for it to finish.
+    pub fn run_on(&self, i: usize, args: &[String]) -> Run {
+        Run::from(self.net().command(i, &self.bin).args(args).output().expect("run traefikee"))
     }
 
     /// Logs of every node, for failure messages.

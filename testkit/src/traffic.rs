@@ -1,15 +1,18 @@
 //! Real HTTP backends and a bounded load generator, for tests that check routing keeps
-//! working while the cluster is disturbed.
+//! working while the cluster is disturbed. Both can run in a host of a [`Net`].
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// An HTTP server answering every request with a fixed body, on 127.0.0.1; it counts the
-/// requests it answered.
+use crate::Net;
+
+/// An HTTP server answering every request with a fixed body, on 127.0.0.1 (or a [`Net`]
+/// host's address); it counts the requests it answered.
 pub struct Backend {
     pub addr: SocketAddr,
     hits: Arc<AtomicU64>,
@@ -18,9 +21,20 @@ pub struct Backend {
 
 impl Backend {
     pub fn start(body: &'static str) -> Backend {
+        Backend::serve("127.0.0.1", body)
+    }
+
+    /// Like [`Backend::start`], listening on host `host`'s address in its namespace.
+    pub fn start_in(net: &Net, host: usize, body: &'static str) -> Backend {
+        let ip = net.ip(host);
+        // The runtime's threads are spawned, and the listener opened, inside the namespace.
+        net.spawn_in(host, move || Backend::serve(&ip, body)).join().expect("start backend")
+    }
+
+    fn serve(ip: &str, body: &'static str) -> Backend {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind backend");
+        let listener = runtime.block_on(tokio::net::TcpListener::bind((ip, 0))).expect("bind backend");
         let addr = listener.local_addr().expect("backend address");
         let hits = Arc::new(AtomicU64::new(0));
         let counter = hits.clone();
@@ -81,11 +95,34 @@ impl Load {
     /// `check` judges each 200 answer (e.g. that its headers and body come from one
     /// configuration version).
     pub fn start(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
+        Load::run(None, targets, host, check)
+    }
+
+    /// Like [`Load::start`], with the clients in host `net_host` of `net` (its namespace).
+    pub fn start_in(
+        net: &Net,
+        net_host: usize,
+        targets: Vec<SocketAddr>,
+        host: &str,
+        check: fn(&Answer) -> Result<(), String>,
+    ) -> Load {
+        Load::run(Some(net.ns_file(net_host)), targets, host, check)
+    }
+
+    fn run(
+        netns: Option<File>,
+        targets: Vec<SocketAddr>,
+        host: &str,
+        check: fn(&Answer) -> Result<(), String>,
+    ) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
         let ok = Arc::new(AtomicU64::new(0));
         let report = Arc::new(Mutex::new(LoadReport::default()));
         let (s, o, r, host) = (stop.clone(), ok.clone(), report.clone(), host.to_string());
         let handle = std::thread::spawn(move || {
+            if let Some(file) = netns {
+                crate::netns::enter_file(file);
+            }
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async move {
                 let started = Instant::now();
