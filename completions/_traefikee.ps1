@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('rm-node', 'rm-node', [CompletionResultType]::ParameterValue, 'Remove a node from the cluster by name or id')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration (through this control node''s socket)')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (through this control node''s socket)')
+            [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Make this stopped control node the only one of its cluster, when the others are lost for good (quorum lost); the lost ones are removed when it starts again')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -47,7 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('--statedir', '--statedir', [CompletionResultType]::ParameterName, 'Where this node keeps its identity and Raft data')
             [CompletionResult]::new('--datanode-grace-period', '--datanode-grace-period', [CompletionResultType]::ParameterName, 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)')
-            [CompletionResult]::new('--raft.heartbeat-interval', '--raft.heartbeat-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes (give every control node of a cluster the same timing)')
+            [CompletionResult]::new('--raft.heartbeat-interval', '--raft.heartbeat-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes, 3 times on a lossy link (give every control node of a cluster the same timing)')
             [CompletionResult]::new('--raft.election-timeout', '--raft.election-timeout', [CompletionResultType]::ParameterName, 'Milliseconds of silence from the leader after which a control node stands for election (default: the larger of 150 and 3 heartbeat intervals)')
             [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
             [CompletionResult]::new('--controlnodes', '--controlnodes', [CompletionResultType]::ParameterName, 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits')
@@ -71,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('--statedir', '--statedir', [CompletionResultType]::ParameterName, 'Where this node keeps its identity and Raft data')
             [CompletionResult]::new('--datanode-grace-period', '--datanode-grace-period', [CompletionResultType]::ParameterName, 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)')
-            [CompletionResult]::new('--raft.heartbeat-interval', '--raft.heartbeat-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes (give every control node of a cluster the same timing)')
+            [CompletionResult]::new('--raft.heartbeat-interval', '--raft.heartbeat-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes, 3 times on a lossy link (give every control node of a cluster the same timing)')
             [CompletionResult]::new('--raft.election-timeout', '--raft.election-timeout', [CompletionResultType]::ParameterName, 'Milliseconds of silence from the leader after which a control node stands for election (default: the larger of 150 and 3 heartbeat intervals)')
             [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
             [CompletionResult]::new('--peeraddresses', '--peeraddresses', [CompletionResultType]::ParameterName, 'Cluster addresses of existing control nodes, comma separated')
@@ -202,6 +203,16 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'traefikee;recover' {
+            [CompletionResult]::new('--statedir', '--statedir', [CompletionResultType]::ParameterName, 'The state dir of the stopped control node')
+            [CompletionResult]::new('--advertise', '--advertise', [CompletionResultType]::ParameterName, 'Address other nodes reach this node''s cluster port at (default: the one the cluster knows)')
+            [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'traefikee;version' {
             [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -221,6 +232,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('rm-node', 'rm-node', [CompletionResultType]::ParameterValue, 'Remove a node from the cluster by name or id')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Validate and deploy a configuration (through this control node''s socket)')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a backup of the cluster (through this control node''s socket)')
+            [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Make this stopped control node the only one of its cluster, when the others are lost for good (quorum lost); the lost ones are removed when it starts again')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -257,6 +269,9 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             break
         }
         'traefikee;help;backup' {
+            break
+        }
+        'traefikee;help;recover' {
             break
         }
         'traefikee;help;version' {

@@ -34,6 +34,9 @@ _traefikee() {
             traefikee,list-nodes)
                 cmd="traefikee__subcmd__list__subcmd__nodes"
                 ;;
+            traefikee,recover)
+                cmd="traefikee__subcmd__recover"
+                ;;
             traefikee,rm-node)
                 cmd="traefikee__subcmd__rm__subcmd__node"
                 ;;
@@ -69,6 +72,9 @@ _traefikee() {
                 ;;
             traefikee__subcmd__help,list-nodes)
                 cmd="traefikee__subcmd__help__subcmd__list__subcmd__nodes"
+                ;;
+            traefikee__subcmd__help,recover)
+                cmd="traefikee__subcmd__help__subcmd__recover"
                 ;;
             traefikee__subcmd__help,rm-node)
                 cmd="traefikee__subcmd__help__subcmd__rm__subcmd__node"
@@ -110,7 +116,7 @@ _traefikee() {
 
     case "${cmd}" in
         traefikee)
-            opts="-h -V --log.level --help --version bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help"
+            opts="-h -V --log.level --help --version bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup recover version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,7 +306,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__help)
-            opts="bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup version help"
+            opts="bootstrap start-control-node start-data-node list-nodes env status tokens rm-node deploy backup recover version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +390,20 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__help__subcmd__list__subcmd__nodes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikee__subcmd__help__subcmd__recover)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -511,6 +531,32 @@ _traefikee() {
                     return 0
                     ;;
                 --traefikeesocket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log.level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikee__subcmd__recover)
+            opts="-h -V --statedir --advertise --log.level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --statedir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advertise)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

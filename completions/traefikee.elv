@@ -33,6 +33,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand rm-node 'Remove a node from the cluster by name or id'
             cand deploy 'Validate and deploy a configuration (through this control node''s socket)'
             cand backup 'Write a backup of the cluster (through this control node''s socket)'
+            cand recover 'Make this stopped control node the only one of its cluster, when the others are lost for good (quorum lost); the lost ones are removed when it starts again'
             cand version 'Print the version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -43,7 +44,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --name 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand --statedir 'Where this node keeps its identity and Raft data'
             cand --datanode-grace-period 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)'
-            cand --raft.heartbeat-interval 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes (give every control node of a cluster the same timing)'
+            cand --raft.heartbeat-interval 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes, 3 times on a lossy link (give every control node of a cluster the same timing)'
             cand --raft.election-timeout 'Milliseconds of silence from the leader after which a control node stands for election (default: the larger of 150 and 3 heartbeat intervals)'
             cand --traefikeesocket 'The node''s local API socket'
             cand --controlnodes 'Number of control nodes of the cluster. With more than one, this bootstrap node waits for them, hands the cluster over and exits'
@@ -66,7 +67,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --name 'Name of this node (default: the host name): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand --statedir 'Where this node keeps its identity and Raft data'
             cand --datanode-grace-period 'Seconds a data node may stay silent before it leaves the node list (it comes back when it reports again)'
-            cand --raft.heartbeat-interval 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes (give every control node of a cluster the same timing)'
+            cand --raft.heartbeat-interval 'Milliseconds between the leader''s heartbeats to the other control nodes, which is also how long each replication request may take: about 1.5 times the longest round trip between control nodes, 3 times on a lossy link (give every control node of a cluster the same timing)'
             cand --raft.election-timeout 'Milliseconds of silence from the leader after which a control node stands for election (default: the larger of 150 and 3 heartbeat intervals)'
             cand --traefikeesocket 'The node''s local API socket'
             cand --peeraddresses 'Cluster addresses of existing control nodes, comma separated'
@@ -184,6 +185,15 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'traefikee;recover'= {
+            cand --statedir 'The state dir of the stopped control node'
+            cand --advertise 'Address other nodes reach this node''s cluster port at (default: the one the cluster knows)'
+            cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'traefikee;version'= {
             cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
             cand -h 'Print help'
@@ -202,6 +212,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand rm-node 'Remove a node from the cluster by name or id'
             cand deploy 'Validate and deploy a configuration (through this control node''s socket)'
             cand backup 'Write a backup of the cluster (through this control node''s socket)'
+            cand recover 'Make this stopped control node the only one of its cluster, when the others are lost for good (quorum lost); the lost ones are removed when it starts again'
             cand version 'Print the version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -227,6 +238,8 @@ set edit:completion:arg-completer[traefikee] = {|@words|
         &'traefikee;help;deploy'= {
         }
         &'traefikee;help;backup'= {
+        }
+        &'traefikee;help;recover'= {
         }
         &'traefikee;help;version'= {
         }

@@ -146,6 +146,58 @@ fn losing_quorum_fails_writes_with_a_clear_error_and_keeps_reads() {
     assert_eq!(c.node(ids[0]).tokens(), before, "reads still work and nothing changed");
 }
 
+/// Two of three control nodes lost for good: `traefikee recover` on the survivor makes it a
+/// cluster of one with its data; new control nodes join it; a lost one that comes back is
+/// refused and stops.
+#[test]
+fn recover_makes_the_survivor_of_a_lost_quorum_a_cluster_again() {
+    let mut c = Cluster::new(BIN);
+    let ids = c.start_control_plane(&["s1", "s2", "s3"]);
+    let (s1, s2, s3) = (ids[0], ids[1], ids[2]);
+    let (control_before, _) = c.node(s1).tokens();
+    c.node(s1).local(&["tokens", "rotate"]).success();
+    c.node_mut(s2).kill9();
+    c.node_mut(s3).kill9();
+    assert_refused(&c.node(s1).local(&["tokens", "rotate"]), 3, "no quorum");
+    let statedir = format!("--statedir={}", c.node(s1).statedir().display());
+
+    // Not while the node runs, and not on a directory that holds no node.
+    let busy = c.run(&["recover".into(), statedir.clone()]);
+    assert_refused(&busy, 1, "in use by another traefikee process");
+    assert!(busy.stderr.contains("stop the control node first"), "{}", busy.stderr);
+    let empty = c.run(&["recover".into(), format!("--statedir={}/nothing", c.dir.path().display())]);
+    assert_refused(&empty, 1, "holds no node");
+
+    c.node_mut(s1).stop();
+    let run = c.run(&["recover".into(), statedir.clone()]).success();
+    assert!(run.stdout.contains("s1 is now the only control node"), "{}", run.stdout);
+    assert!(run.stdout.contains("s2 (") && run.stdout.contains("s3 ("), "{}", run.stdout);
+
+    c.node_mut(s1).restart(None);
+    // It leads alone, removes the lost ones, and commits.
+    let nodes = wait_for(Duration::from_secs(20), "s1 to lead a cluster of its own", || {
+        c.node(s1).nodes().filter(|ns| ns.len() == 1 && ns[0]["leader"] == true)
+    });
+    assert_eq!(nodes[0]["name"], "s1");
+    c.node(s1).local(&["tokens", "rotate"]).success();
+    let (control, _) = c.node(s1).tokens();
+    assert_ne!(control, control_before);
+
+    // A lost control node that comes back is refused and stops.
+    c.node_mut(s2).restart(None);
+    let status = c.node_mut(s2).wait_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(4), "{}", c.node(s2).logs());
+    assert!(c.node(s2).logs().contains("removed from the cluster"), "{}", c.node(s2).logs());
+
+    // New control nodes join the recovered one with its new token.
+    let s4 = c.add("s4");
+    let args = c.control_node_args(s4, &[s1], &control);
+    c.node_mut(s4).start(args);
+    c.wait_members(s1, 2, Duration::from_secs(30));
+    c.node(s4).local(&["tokens", "rotate"]).success();
+    assert!(!c.node(s1).statedir().join("recovery.json").exists(), "the recovery was carried out");
+}
+
 #[test]
 fn rm_node_removes_a_dead_control_node_but_never_breaks_quorum() {
     let mut c = Cluster::new(BIN);

@@ -108,7 +108,8 @@ pub struct ControlNodeNetArgs {
 
     /// Milliseconds between the leader's heartbeats to the other control nodes, which is also
     /// how long each replication request may take: about 1.5 times the longest round trip
-    /// between control nodes (give every control node of a cluster the same timing).
+    /// between control nodes, 3 times on a lossy link (give every control node of a cluster
+    /// the same timing).
     #[arg(long = "raft.heartbeat-interval", value_name = "MS", default_value_t = crate::raft::Timing::DEFAULT_HEARTBEAT_MS)]
     pub raft_heartbeat_interval: u64,
 

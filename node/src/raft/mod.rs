@@ -58,7 +58,8 @@ fn snapshot_every() -> u64 {
 ///
 /// openraft gives every AppendEntries one heartbeat interval to answer, so the interval must
 /// exceed the round trip between controllers: the 50 ms default suits one data centre, and
-/// controllers spread across regions need about 1.5 times their worst round trip. The election
+/// controllers spread across regions need about 1.5 times their worst round trip, 3 times on
+/// a lossy link (TCP must have time to retransmit within one interval). The election
 /// timeout (default: the larger of 150 ms and three heartbeats) is the least silence after which
 /// a follower stands for election; each follower draws its own between it and twice it. A
 /// follower of a live leader refuses to vote for another for that long (openraft's leader
