@@ -57,7 +57,12 @@ pub(crate) async fn authenticate_diagnostic(
 
 async fn authenticate_with(cp: Arc<dyn ControlPlane>, mut req: Request, next: Next, fresh: bool) -> Response {
     let caller = match req.extensions().get::<Transport>() {
-        Some(Transport::Local) => Ok(Caller::Local),
+        // The local owner may do anything; its reads, like everyone's, must be current
+        // (a write is checked by Raft itself).
+        Some(Transport::Local) => {
+            let read = req.method() == axum::http::Method::GET;
+            cp.authorize(&Caller::Local, None, fresh && read).await.map(|()| Caller::Local)
+        }
         Some(Transport::Tls(Some(cert))) => caller_for_cert(cp.as_ref(), cert, fresh).await,
         Some(Transport::Tls(None)) => Err(ApiError::unauthenticated("a client certificate is required")
             .with_hint("connect with `traefikeectl connect` to get one, or pass the profile with --clustername")),

@@ -399,7 +399,10 @@ impl Controller {
     /// read barrier first; others are checked against this controller's state as it is.
     pub async fn authorize_caller(&self, caller: &Caller, key: Option<&str>, fresh: bool) -> Result<(), ApiError> {
         if matches!(caller, Caller::Local) {
-            return Ok(());
+            // Root on the machine may do anything, but reads what is current, as everyone:
+            // a controller cut off from the others must not hand out tokens or a
+            // configuration the cluster has since replaced.
+            return if fresh { self.read_barrier().await } else { Ok(()) };
         }
         if fresh {
             self.read_barrier().await?;

@@ -51,7 +51,10 @@ impl Controller {
             Some((leader, _)) if leader == self.id() => {
                 match tokio::time::timeout(timeout, self.raft.ensure_linearizable()).await {
                     Ok(Ok(_)) => Ok(leader),
-                    Ok(Err(e)) => Err(format!("leadership not confirmed by a quorum ({e})")),
+                    Ok(Err(e)) => {
+                        tracing::debug!("leadership not confirmed: {e}");
+                        Err("no quorum of control nodes confirmed its leadership".into())
+                    }
                     Err(_) => Err("a quorum did not confirm the leadership in time".into()),
                 }
             }

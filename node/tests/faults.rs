@@ -133,17 +133,36 @@ fn an_unreachable_peer_is_retried_then_given_up_at_the_timeout() {
 }
 
 #[test]
-fn losing_quorum_fails_writes_with_a_clear_error_and_keeps_reads() {
+fn losing_quorum_fails_writes_and_current_reads_with_a_clear_error() {
     let mut c = Cluster::new(BIN);
-    let ids = c.start_control_plane(&["q1", "q2", "q3"]);
+    let mut ids = c.start_control_plane(&["q1", "q2", "q3"]);
+    // The leader first: the two others are lost.
+    let leader = c.index_of(&wait_for(Duration::from_secs(10), "a leader", || c.node(ids[0]).leader()));
+    ids.sort_by_key(|i| *i != leader);
     let before = c.node(ids[0]).tokens();
     c.node_mut(ids[1]).kill9();
     c.node_mut(ids[2]).kill9();
     let start = Instant::now();
     let run = c.node(ids[0]).local(&["tokens", "rotate"]);
     assert_refused(&run, 3, "no quorum");
+    // It led: the entry is in its log and commits if a quorum comes back, so the failure
+    // must not claim that nothing changed.
+    assert!(run.stderr.contains("may or may not have been applied"), "{}", run.stderr);
+    assert!(!run.stderr.contains("nothing was changed"), "{}", run.stderr);
     assert!(start.elapsed() < Duration::from_secs(15), "the write failed instead of hanging");
-    assert_eq!(c.node(ids[0]).tokens(), before, "reads still work and nothing changed");
+    // Reads that must be current (the tokens) are refused rather than possibly stale; the
+    // node list, a diagnostic read, still answers and warns.
+    assert_refused(&c.node(ids[0]).local(&["env"]), 3, "cannot confirm that its view of the cluster is current");
+    let listed = c.node(ids[0]).local(&["list-nodes"]).success();
+    assert!(listed.stderr.contains("may be stale"), "{}", listed.stderr);
+    c.node_mut(ids[1]).restart(None);
+    wait_for(Duration::from_secs(20), "the tokens, once a quorum is back", || {
+        c.node(ids[0]).local(&["env"]).ok().then_some(())
+    });
+    // The rotation its log held committed with the quorum: both controllers agree on it.
+    let after = c.node(ids[0]).tokens();
+    assert_ne!(after, before, "the rotation in the old leader's log committed once the quorum was back");
+    wait_for(Duration::from_secs(10), "the other to agree", || (c.node(ids[1]).tokens() == after).then_some(()));
 }
 
 /// Two of three control nodes lost for good: `traefikee recover` on the survivor makes it a
