@@ -322,6 +322,14 @@ fn check(ops: &[Op], end: &Final) {
             assert!(!end.credentials.contains_key(name), "{name} exists though its creation was refused: {why}");
         }
     }
+    // Failures speak to people: no internal type names, no panics.
+    for op in ops {
+        if let Outcome::Unknown(why) | Outcome::Refused(why) = &op.outcome {
+            for internal in ["panicked", "RaftError", "StorageError", "ForwardToLeader", "Fatal"] {
+                assert!(!why.contains(internal), "{:?} failed with an internal error: {why}", op.kind);
+            }
+        }
+    }
     let rotations = end.history.iter().filter(|(a, _)| a == "tokens.rotate").count();
     let of_kind =
         |f: fn(&Kind) -> bool, g: fn(&Outcome) -> bool| ops.iter().filter(|o| f(&o.kind) && g(&o.outcome)).count();
