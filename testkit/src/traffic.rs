@@ -77,6 +77,23 @@ pub struct LoadReport {
     pub inconsistent: Vec<String>,
     /// How many 200 answers each body got.
     pub bodies: BTreeMap<String, u64>,
+    /// The latency of each 200 answer, in microseconds.
+    pub latencies_us: Vec<u64>,
+    /// Requests a balanced load sent to another target because the first refused the
+    /// connection (see [`Load::start_balanced`]).
+    pub rerouted: u64,
+}
+
+impl LoadReport {
+    /// The `q` quantile (0.0–1.0) of the latencies of 200 answers.
+    pub fn latency(&self, q: f64) -> Duration {
+        let mut sorted = self.latencies_us.clone();
+        sorted.sort_unstable();
+        match sorted.len() {
+            0 => Duration::ZERO,
+            n => Duration::from_micros(sorted[((n - 1) as f64 * q).round() as usize]),
+        }
+    }
 }
 
 /// Sends requests with a `Host` header to each target in turn, one client per target, until
@@ -95,7 +112,14 @@ impl Load {
     /// `check` judges each 200 answer (e.g. that its headers and body come from one
     /// configuration version).
     pub fn start(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
-        Load::run(None, targets, host, check)
+        Load::run(None, targets, host, check, false)
+    }
+
+    /// As a load balancer in front of the targets sends it: one loop per target, each
+    /// request to its loop's target or, when that one refuses the connection (the request
+    /// was never sent: a proxy restarting), to the next target that accepts it.
+    pub fn start_balanced(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
+        Load::run(None, targets, host, check, true)
     }
 
     /// Like [`Load::start`], with the clients in host `net_host` of `net` (its namespace).
@@ -106,7 +130,7 @@ impl Load {
         host: &str,
         check: fn(&Answer) -> Result<(), String>,
     ) -> Load {
-        Load::run(Some(net.ns_file(net_host)), targets, host, check)
+        Load::run(Some(net.ns_file(net_host)), targets, host, check, false)
     }
 
     fn run(
@@ -114,6 +138,7 @@ impl Load {
         targets: Vec<SocketAddr>,
         host: &str,
         check: fn(&Answer) -> Result<(), String>,
+        balanced: bool,
     ) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
         let ok = Arc::new(AtomicU64::new(0));
@@ -127,8 +152,10 @@ impl Load {
             runtime.block_on(async move {
                 let started = Instant::now();
                 let sent = Arc::new(AtomicU64::new(0));
-                let loops = targets.into_iter().map(|target| {
+                let all = targets.clone();
+                let loops = targets.into_iter().enumerate().map(|(first, target)| {
                     let (s, o, r, host, sent) = (s.clone(), o.clone(), r.clone(), host.clone(), sent.clone());
+                    let all = all.clone();
                     async move {
                         let client =
                             reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
@@ -136,7 +163,19 @@ impl Load {
                             && sent.fetch_add(1, Ordering::Relaxed) < Load::MAX_REQUESTS
                             && started.elapsed() < Load::MAX_TIME
                         {
-                            let res = client.get(format!("http://{target}/")).header("host", &host).send().await;
+                            let began = Instant::now();
+                            let mut target = target;
+                            let mut res = client.get(format!("http://{target}/")).header("host", &host).send().await;
+                            if balanced {
+                                for next in (1..all.len()).map(|k| all[(first + k) % all.len()]) {
+                                    if !matches!(&res, Err(e) if e.is_connect()) {
+                                        break;
+                                    }
+                                    target = next;
+                                    r.lock().unwrap_or_else(|p| p.into_inner()).rerouted += 1;
+                                    res = client.get(format!("http://{target}/")).header("host", &host).send().await;
+                                }
+                            }
                             let answer = match res {
                                 Ok(resp) => {
                                     let status = resp.status().as_u16();
@@ -160,6 +199,7 @@ impl Load {
                                 rep.inconsistent.push(format!("{target}: {why}"));
                             } else {
                                 rep.ok += 1;
+                                rep.latencies_us.push(began.elapsed().as_micros() as u64);
                                 *rep.bodies.entry(answer.body.clone()).or_default() += 1;
                                 o.fetch_add(1, Ordering::Relaxed);
                             }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The checked history of issue 13, run longer than in CI: concurrent clients against three
+# control nodes that are killed and cut off, then every acknowledged write checked.
+#   scripts/history.sh [SECONDS]   (default 300; needs root for the network namespaces)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TRAEFIKEE_HISTORY_SECS="${1:-300}"
+exec cargo nextest run -p traefikee-node --test history --no-capture --slow-timeout "$((TRAEFIKEE_HISTORY_SECS * 2))s"
