@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TRAEFIKEE_HISTORY_SECS="${1:-300}"
-exec cargo nextest run -p traefikee-node --test history --no-capture --slow-timeout "$((TRAEFIKEE_HISTORY_SECS * 2))s"
+# Plain cargo test: nextest would stop a test that runs for minutes.
+exec cargo test -p traefikee-node --test history -- --nocapture
