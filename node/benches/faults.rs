@@ -37,7 +37,7 @@ fn deploy(c: &Cluster, on: usize, backend: &Backend, n: u32) -> bool {
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1e3)
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
 fn summary(name: &str, times: &mut [Duration], loads: &[LoadReport]) {
@@ -101,6 +101,7 @@ fn main() {
                 n += 1;
             }
             times.push(start.elapsed());
+            eprintln!("round: {:?}", start.elapsed());
             std::thread::sleep(Duration::from_millis(300));
             loads.push(load.stop());
             if kill {

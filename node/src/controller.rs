@@ -476,7 +476,7 @@ impl Controller {
                         return Err(ApiError::unavailable("the leader moved while the request was being forwarded")
                             .with_hint("try again; nothing was changed"));
                     }
-                    let Some(leader) = fwd.leader_node else {
+                    let (Some(leader_id), Some(leader)) = (fwd.leader_id, fwd.leader_node) else {
                         // An election is under way.
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
@@ -488,8 +488,19 @@ impl Controller {
                         Some(_) => remaining.min(self.forward_attempt()),
                         None => remaining,
                     };
-                    match self.forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, attempt).await
-                    {
+                    let sent = self.forward::<_, Committed>(&leader.addr, "/cluster/v1/write", &req, hops + 1, attempt);
+                    // An election here means that leader lost its followers: a write with an
+                    // id goes again, at once, to whoever wins.
+                    let outcome = match req.request_id {
+                        Some(_) => tokio::select! {
+                            outcome = sent => outcome,
+                            () = self.leader_moved_from(leader_id) => {
+                                Forwarded::Lost(format!("the leader at {} lost its leadership", leader.addr))
+                            }
+                        },
+                        None => sent.await,
+                    };
+                    match outcome {
                         Forwarded::Answer(answer) => return answer,
                         Forwarded::NotSent(why) => {
                             tracing::debug!("leader {} unreachable ({why}); retrying", leader.addr);
@@ -518,6 +529,14 @@ impl Controller {
                     .with_hint(MAYBE_APPLIED_HINT))
                 }
             }
+        }
+    }
+
+    /// Resolves once this node no longer follows `leader` (an election began or ended).
+    async fn leader_moved_from(&self, leader: NodeId) {
+        let mut metrics = self.raft.metrics();
+        if metrics.wait_for(|m| m.current_leader != Some(leader)).await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 

@@ -33,14 +33,17 @@ impl Currency {
 }
 
 impl Controller {
-    /// How often the state is confirmed: once per election timeout, at least every 300 ms.
+    /// How often the state is confirmed: once per election timeout.
     pub fn confirm_every(&self) -> Duration {
-        self.timing.election_timeout.max(Duration::from_millis(300))
+        self.timing.election_timeout
     }
 
-    /// A confirmation older than this no longer counts: three rounds missed.
+    /// A confirmation older than this no longer counts: the earliest the followers that
+    /// acknowledged it can have elected another leader (they refuse to vote for a leader
+    /// lease, twice the election timeout, and stand only after one more election timeout).
+    /// It is three rounds of confirmation.
     fn currency_lifetime(&self) -> Duration {
-        3 * self.confirm_every()
+        3 * self.timing.election_timeout
     }
 
     /// One confirmation attempt within `timeout`: the leader that confirmed this state.
@@ -74,12 +77,24 @@ impl Controller {
     pub fn spawn_currency(self: &std::sync::Arc<Self>) {
         let this = std::sync::Arc::downgrade(self);
         let every = self.confirm_every();
+        let mut metrics = self.raft.metrics();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut lost = false;
+            let mut followed = None;
             loop {
-                tick.tick().await;
+                // Every round, and at once when the leader changes: a confirmation made with
+                // the previous one no longer counts.
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    changed = metrics.wait_for(|m| m.current_leader.is_some() && m.current_leader != followed) => {
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
+                }
+                followed = metrics.borrow().current_leader;
                 let Some(me) = this.upgrade() else { return };
                 let started = Instant::now();
                 match me.confirm_current(every).await {
@@ -100,16 +115,24 @@ impl Controller {
         });
     }
 
+    /// The last confirmation, if it is recent and made with the leader Raft follows now (a
+    /// confirmation with a leader since deposed is worth nothing).
+    fn current_confirmation(&self) -> Option<(Instant, NodeId)> {
+        let (at, leader) = self.currency.get()?;
+        (at.elapsed() < self.currency_lifetime() && self.leader() == Some(leader)).then_some((at, leader))
+    }
+
     /// The leader, if this controller confirmed its state with it recently.
     pub fn confirmed_leader(&self) -> Option<NodeId> {
-        let (at, leader) = self.currency.get()?;
-        (at.elapsed() < self.currency_lifetime()).then_some(leader)
+        self.current_confirmation().map(|(_, leader)| leader)
     }
 
     /// Why what this controller shows may be stale; `None` while its state is confirmed.
     pub fn staleness(&self) -> Option<String> {
+        if self.current_confirmation().is_some() {
+            return None;
+        }
         match self.currency.get() {
-            Some((at, _)) if at.elapsed() < self.currency_lifetime() => None,
             Some((at, _)) => Some(format!(
                 "this control node has not confirmed its state with a quorum of control nodes for {:.1}s: what it \
                  shows may be stale",

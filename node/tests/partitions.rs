@@ -339,3 +339,53 @@ fn a_lossy_slow_link_keeps_elections_rare_and_loses_no_acknowledged_write() {
         assert!(text.contains(&format!("version {v}")), "acknowledged version {v} is not in the history: {text}");
     }
 }
+
+/// The leader is cut off, healed, and the next leader cut off, three times: each time the
+/// majority commits a write within a few seconds (an election and a retried forward).
+#[test]
+fn repeated_leader_partitions_each_recover_within_seconds() {
+    let (c, ctl, _d, backend) = cluster();
+    for round in 0..3u32 {
+        let old = leader(&c, &ctl);
+        let majority: Vec<usize> = ctl.iter().copied().filter(|i| *i != old).collect();
+        c.net().partition(&[old + 1], &majority.iter().map(|i| i + 1).collect::<Vec<_>>());
+        let cut = Instant::now();
+        let mut n = 10 * (round + 1);
+        loop {
+            let run = deploy(&c, majority[0], &backend, n);
+            if run.ok() {
+                break;
+            }
+            eprintln!(
+                "round {round}: a deploy through {} failed after {:?}: {}",
+                c.node(majority[0]).name,
+                cut.elapsed(),
+                run.stderr
+            );
+            n += 1;
+            assert!(cut.elapsed() < Duration::from_secs(20), "no write committed\n{}", c.all_logs());
+        }
+        let took = cut.elapsed();
+        eprintln!(
+            "round {round}: {} cut off, a write committed through {} after {took:?}",
+            c.node(old).name,
+            c.node(majority[0]).name
+        );
+        assert!(took < Duration::from_secs(4), "round {round} took {took:?}\n{}", c.all_logs());
+        c.net().heal();
+        for &i in &ctl {
+            c.wait_members(i, 4, Duration::from_secs(30));
+        }
+        for &i in &ctl {
+            let st = c.node(i).local(&["status", "-o", "json"]);
+            let v: Value = serde_json::from_str(&st.stdout).unwrap_or_default();
+            eprintln!(
+                "after heal {}: leader {} term {} {}",
+                c.node(i).name,
+                v["leader"],
+                v["raft"]["term"],
+                st.stderr.trim()
+            );
+        }
+    }
+}

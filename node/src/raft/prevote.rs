@@ -9,7 +9,9 @@
 //! - a voter that has heard no leader for the leader lease plus a random election timeout
 //!   (openraft's own rule) asks the other voters first, without raising its term;
 //! - a voter agrees only if it has heard no leader for a leader lease itself (a leader
-//!   always hears itself) and the asker's log is at least as recent as its own;
+//!   always hears itself), did not just stand itself (two nodes agreeing to each other at
+//!   once would each raise the term and depose the first winner), and the asker's log is at
+//!   least as recent as its own;
 //! - with a quorum of agreements, counting its own, it calls the real election.
 
 use std::sync::{Arc, Mutex};
@@ -36,24 +38,36 @@ pub struct PreVoteAnswer {
     pub reason: Option<String>,
 }
 
-/// When this node last heard a leader (its AppendEntries or snapshot, or itself leading).
+/// When this node last heard a leader (its AppendEntries or snapshot, or itself leading),
+/// and when it last stood for election.
 #[derive(Debug)]
-pub struct LeaderContact(Mutex<Instant>);
+pub struct LeaderContact {
+    heard: Mutex<Instant>,
+    stood: Mutex<Option<Instant>>,
+}
 
 impl Default for LeaderContact {
     /// A node that just started counts as having heard a leader: it waits a full timeout.
     fn default() -> Self {
-        LeaderContact(Mutex::new(Instant::now()))
+        LeaderContact { heard: Mutex::new(Instant::now()), stood: Mutex::new(None) }
     }
 }
 
 impl LeaderContact {
     pub fn heard(&self) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        *self.heard.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
     fn silence(&self) -> Duration {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
+        self.heard.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
+    }
+
+    fn stand(&self) {
+        *self.stood.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
+
+    fn since_stood(&self) -> Option<Duration> {
+        self.stood.lock().unwrap_or_else(|p| p.into_inner()).map(|at| at.elapsed())
     }
 }
 
@@ -73,6 +87,13 @@ impl Controller {
         if self.leads() {
             return refuse("this node leads".into());
         }
+        // Two nodes agreeing to each other's elections at once would each raise the term and
+        // depose whichever wins first: a node that just stood agrees to no one while its
+        // election runs. (Not for longer: after a split vote both stay candidates, and the
+        // next attempts, at random times, must be able to agree.)
+        if self.leader_contact.since_stood().is_some_and(|d| d < self.timing.election_timeout) {
+            return refuse("this node stands for election itself".into());
+        }
         let silence = self.leader_contact.silence();
         if silence < self.leader_lease() {
             return refuse(format!("this node heard its leader {} ms ago", silence.as_millis()));
@@ -90,6 +111,10 @@ impl Controller {
         let tick = self.timing.heartbeat;
         tokio::spawn(async move {
             let mut wait = None;
+            // After a failed attempt, the next waits a full timeout again. This is the
+            // elector's own clock: it must not count as having heard a leader, or this node
+            // would refuse the pre-votes of the others meanwhile.
+            let mut next_attempt = tokio::time::Instant::now();
             loop {
                 tokio::time::sleep(tick).await;
                 let Some(me) = this.upgrade() else { return };
@@ -102,15 +127,15 @@ impl Controller {
                     continue;
                 }
                 let timeout = *wait.get_or_insert_with(|| me.election_wait());
-                if me.leader_contact.silence() < timeout {
+                if me.leader_contact.silence() < timeout || tokio::time::Instant::now() < next_attempt {
                     continue;
                 }
                 wait = None;
-                // The next attempt, if this one fails, waits a full timeout again.
-                me.leader_contact.heard();
+                next_attempt = tokio::time::Instant::now() + me.election_wait();
                 let granted = me.run_prevote(&voters).await;
                 let needed = voters.len() / 2 + 1;
-                if granted >= needed {
+                if granted >= needed && me.leader_contact.silence() >= timeout && !me.leads() {
+                    me.leader_contact.stand();
                     tracing::info!(
                         granted,
                         of = voters.len(),
