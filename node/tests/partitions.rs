@@ -376,16 +376,5 @@ fn repeated_leader_partitions_each_recover_within_seconds() {
         for &i in &ctl {
             c.wait_members(i, 4, Duration::from_secs(30));
         }
-        for &i in &ctl {
-            let st = c.node(i).local(&["status", "-o", "json"]);
-            let v: Value = serde_json::from_str(&st.stdout).unwrap_or_default();
-            eprintln!(
-                "after heal {}: leader {} term {} {}",
-                c.node(i).name,
-                v["leader"],
-                v["raft"]["term"],
-                st.stderr.trim()
-            );
-        }
     }
 }
