@@ -114,6 +114,7 @@ pub fn router(controller: Arc<Controller>) -> Router {
         .route("/cluster/v1/abort", post(abort))
         .route("/cluster/v1/elect", post(elect))
         .route("/cluster/v1/prevote", post(prevote))
+        .route("/cluster/v1/currency", axum::routing::get(currency))
         .fallback(|| async { ApiError::not_found("no such endpoint on the cluster port") })
         .with_state(controller)
 }
@@ -263,6 +264,11 @@ async fn abort(
     }
     c.abort.send_replace(Some(req.reason));
     Ok(Json(()))
+}
+
+/// A follower confirms its state with the leader's lease (see [`crate::currency`]).
+async fn currency(State(c): C, _: ControllerPeer) -> Result<Json<crate::currency::LeaderCurrency>, ApiError> {
+    c.leader_currency().map(Json)
 }
 
 /// Another voter asks whether there is a leader before it stands for election.

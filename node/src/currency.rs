@@ -3,9 +3,11 @@
 //! A controller cut off from the majority keeps its state and, if it led, keeps believing it
 //! leads: openraft 0.9 has no leader step-down without a newer vote. What it shows and what it
 //! feeds the data nodes may then trail the cluster by any number of versions. So a
-//! controller confirms its state, a few times per election timeout, the way a read barrier
-//! does: the leader has a quorum acknowledge its leadership, a follower asks the leader for its
-//! read index and applies up to it. Only a recent confirmation makes it:
+//! controller confirms its state once per election timeout, as a leader lease: the leader
+//! reads when a quorum last acknowledged its heartbeats (Raft's own, so confirming costs the
+//! cluster no extra round: extra heartbeat rounds were seen to starve the replication of
+//! large entries), a follower asks the leader for that age and its applied index, and applies
+//! up to it. Only a recent confirmation, with the leader Raft follows now, makes it:
 //!
 //! - a leader that `status`, `list-nodes` and heartbeat answers name (an isolated one shows
 //!   none, with a warning that what it shows may be stale);
@@ -15,21 +17,42 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+use traefikee_apiserver::ApiError;
+
 use crate::controller::Controller;
 use crate::raft::NodeId;
 
-/// The last time this controller proved its state current, and the leader that proved it.
+/// The last time this controller proved its state current (the instant of the quorum's
+/// acknowledgement it relied on), and the leader that proved it; and, on a leader, when a
+/// quorum last acknowledged it.
 #[derive(Debug, Default)]
-pub struct Currency(Mutex<Option<(Instant, NodeId)>>);
+pub struct Currency {
+    confirmed: Mutex<Option<(Instant, NodeId)>>,
+    quorum_ack: Mutex<Option<Instant>>,
+}
 
 impl Currency {
     fn get(&self) -> Option<(Instant, NodeId)> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        *self.confirmed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn set(&self, at: Instant, leader: NodeId) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((at, leader));
+        *self.confirmed.lock().unwrap_or_else(|p| p.into_inner()) = Some((at, leader));
     }
+
+    fn quorum_ack(&self) -> Option<Instant> {
+        *self.quorum_ack.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// `GET /cluster/v1/currency` on the leader: how long ago a quorum acknowledged it, and what
+/// it has applied.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeaderCurrency {
+    pub leader: NodeId,
+    pub acked_ms_ago: u64,
+    pub applied: u64,
 }
 
 impl Controller {
@@ -73,10 +96,72 @@ impl Controller {
         }
     }
 
-    /// Confirms the state in the background for as long as the controller runs.
+    /// On the leader: when a quorum last acknowledged it, as Raft reports it.
+    pub fn leader_currency(&self) -> Result<LeaderCurrency, ApiError> {
+        let not_leader = || ApiError::unavailable("this control node does not lead");
+        if self.leader() != Some(self.id()) {
+            return Err(not_leader());
+        }
+        let at = self.currency.quorum_ack().ok_or_else(not_leader)?;
+        Ok(LeaderCurrency {
+            leader: self.id(),
+            acked_ms_ago: at.elapsed().as_millis() as u64,
+            applied: *self.db.applied().borrow(),
+        })
+    }
+
+    /// One background confirmation: the instant of the quorum acknowledgement it relies on.
+    async fn confirm_by_lease(&self, timeout: Duration) -> Result<(Instant, NodeId), String> {
+        match self.leader_addr() {
+            None => Err("no leader is known".to_string()),
+            Some((leader, _)) if leader == self.id() => {
+                self.currency.quorum_ack().map(|at| (at, leader)).ok_or_else(|| "no quorum acknowledged it yet".into())
+            }
+            Some((leader, addr)) => {
+                let started = Instant::now();
+                let resp = self
+                    .peers
+                    .get(format!("https://{addr}/cluster/v1/currency"))
+                    .timeout(timeout)
+                    .send()
+                    .await
+                    .map_err(|e| format!("the leader at {addr} did not answer ({e})"))?;
+                let answer: LeaderCurrency = crate::controller::decode(resp)
+                    .await
+                    .map_err(|e| format!("the leader at {addr}: {}", e.message))?;
+                if answer.leader != leader {
+                    return Err(format!("{addr} no longer leads"));
+                }
+                let remaining = timeout.saturating_sub(started.elapsed());
+                if !self.db.applied_at_least(answer.applied, remaining).await {
+                    return Err(format!("it has not caught up with the leader (index {})", answer.applied));
+                }
+                let at = started.checked_sub(Duration::from_millis(answer.acked_ms_ago)).unwrap_or(started);
+                Ok((at, leader))
+            }
+        }
+    }
+
+    /// Confirms the state in the background for as long as the controller runs, and on a
+    /// leader follows when a quorum last acknowledged it.
     pub fn spawn_currency(self: &std::sync::Arc<Self>) {
         let this = std::sync::Arc::downgrade(self);
         let every = self.confirm_every();
+        let mut metrics = self.raft.metrics();
+        let me = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            // Raft reports the age of the last quorum acknowledgement each time it reports
+            // anything; an isolated leader reports ever older ones, or nothing.
+            while metrics.changed().await.is_ok() {
+                let Some(c) = me.upgrade() else { return };
+                let m = metrics.borrow_and_update();
+                let ack = match (m.state, m.millis_since_quorum_ack) {
+                    (openraft::ServerState::Leader, Some(ms)) => Instant::now().checked_sub(Duration::from_millis(ms)),
+                    _ => None,
+                };
+                *c.currency.quorum_ack.lock().unwrap_or_else(|p| p.into_inner()) = ack;
+            }
+        });
         let mut metrics = self.raft.metrics();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -96,20 +181,23 @@ impl Controller {
                 }
                 followed = metrics.borrow().current_leader;
                 let Some(me) = this.upgrade() else { return };
-                let started = Instant::now();
-                match me.confirm_current(every).await {
-                    Ok(leader) => {
-                        if lost {
+                match me.confirm_by_lease(every).await {
+                    Ok((at, leader)) => {
+                        me.currency.set(at, leader);
+                        if lost && me.staleness().is_none() {
                             tracing::info!("this control node's state is confirmed current again");
                             lost = false;
                         }
-                        me.currency.set(started, leader);
                     }
                     Err(why) if !lost && me.staleness().is_some() => {
                         tracing::warn!("this control node cannot confirm that its state is current: {why}");
                         lost = true;
                     }
                     Err(_) => {}
+                }
+                if !lost && me.staleness().is_some() && me.currency.get().is_some() {
+                    tracing::warn!("this control node cannot confirm that its state is current: no recent quorum");
+                    lost = true;
                 }
             }
         });

@@ -26,6 +26,7 @@ const PEER_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/cluster/v1/read-index"),
     ("POST", "/cluster/v1/elect"),
     ("POST", "/cluster/v1/prevote"),
+    ("GET", "/cluster/v1/currency"),
     ("POST", "/cluster/v1/abort"),
     ("GET", "/cluster/v1/config?after=0&wait_ms=10"),
     ("GET", "/cluster/v1/nodes"),

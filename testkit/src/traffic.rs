@@ -79,8 +79,8 @@ pub struct LoadReport {
     pub bodies: BTreeMap<String, u64>,
     /// The latency of each 200 answer, in microseconds.
     pub latencies_us: Vec<u64>,
-    /// Requests a balanced load sent to another target because the first refused the
-    /// connection (see [`Load::start_balanced`]).
+    /// Requests a balanced load sent to another target because the first refused or closed
+    /// the connection before answering (see [`Load::start_balanced`]).
     pub rerouted: u64,
 }
 
@@ -116,8 +116,8 @@ impl Load {
     }
 
     /// As a load balancer in front of the targets sends it: one loop per target, each
-    /// request to its loop's target or, when that one refuses the connection (the request
-    /// was never sent: a proxy restarting), to the next target that accepts it.
+    /// request to its loop's target or, when that one refuses the connection or closes it
+    /// before any answer (a proxy restarting), to the next target.
     pub fn start_balanced(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
         Load::run(None, targets, host, check, true)
     }
@@ -168,7 +168,13 @@ impl Load {
                             let mut res = client.get(format!("http://{target}/")).header("host", &host).send().await;
                             if balanced {
                                 for next in (1..all.len()).map(|k| all[(first + k) % all.len()]) {
-                                    if !matches!(&res, Err(e) if e.is_connect()) {
+                                    // Refused, or closed before any answer (a keep-alive
+                                    // connection the restarting proxy closed as the request
+                                    // left): a GET goes to the next target, as nginx's
+                                    // `proxy_next_upstream error` and HAProxy's `retry-on
+                                    // conn-failure empty-response` do.
+                                    if !matches!(&res, Err(e) if e.is_connect() || (e.is_request() && !e.is_timeout()))
+                                    {
                                         break;
                                     }
                                     target = next;
