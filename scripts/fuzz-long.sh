@@ -10,7 +10,7 @@
 # Commit the new files there once the bug is fixed.
 #
 # Usage: scripts/fuzz-long.sh [SECS [TARGET...]]
-#   targets: rule_parser config_loader client_hello backup_reader api_bodies raft_wire
+#   targets: rule_parser config_loader client_hello backup_reader api_bodies raft_wire raft_node
 #            cluster_wire state_apply (default: all)
 #   CARGO="flock -o /tmp/lock cargo" to wrap cargo; FUZZ_JOBS=N targets at once (default 2).
 #   TRAEFIKEE_FUZZ_SEED=<hex> repeats a run of the stable harness (its seed is printed).
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-600}
 shift || true
-all=(rule_parser config_loader client_hello backup_reader api_bodies raft_wire cluster_wire state_apply)
+all=(rule_parser config_loader client_hello backup_reader api_bodies raft_wire raft_node cluster_wire state_apply)
 targets=("${@:-${all[@]}}")
 read -r -a cargo <<<"${CARGO:-cargo}"
 jobs=${FUZZ_JOBS:-2}
@@ -30,7 +30,7 @@ package_of() {
   case $1 in
     rule_parser | config_loader | client_hello) echo "traefikee-proxy no_panic" ;;
     backup_reader) echo "traefikee-backup fuzz" ;;
-    api_bodies | raft_wire | cluster_wire | state_apply) echo "traefikee-node fuzz" ;;
+    api_bodies | raft_wire | raft_node | cluster_wire | state_apply) echo "traefikee-node fuzz" ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
 }

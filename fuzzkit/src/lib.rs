@@ -397,7 +397,10 @@ fn fuzz<C: FnMut(&[u8]) -> bool>(
                 mutator.keep(input);
             }
             Ok(false) => {}
-            Err(message) => return Err(crashed(watch, &mut check, input, message)),
+            Err(message) => {
+                let message = format!("{message} (mutant {} of seed {:#x})", report.mutated + 1, budget.seed);
+                return Err(crashed(watch, &mut check, input, message));
+            }
         }
         report.mutated += 1;
     }

@@ -143,7 +143,9 @@ impl<'a> Mutator<'a> {
         if self.rng.chance(48) {
             return self.random_input();
         }
-        let parent = self.rng.below(self.pool.len());
+        // A third of the time from a seed: the pool drifts towards short inputs that are
+        // quick to accept, and the seeds hold the structure worth mutating.
+        let parent = if self.rng.chance(3) { self.rng.below(self.seeds) } else { self.rng.below(self.pool.len()) };
         let mut input = self.pool[parent].clone();
         let split = header.min(input.len());
         let mut payload = input.split_off(split);

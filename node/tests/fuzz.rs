@@ -8,6 +8,8 @@
 mod api_bodies;
 #[path = "../../fuzz/checks/node_wire.rs"]
 mod node_wire;
+#[path = "../../fuzz/checks/raft_node.rs"]
+mod raft_node;
 #[path = "../../fuzz/checks/state_apply.rs"]
 mod state_apply;
 
@@ -120,6 +122,67 @@ fn raft_seeds() -> Vec<Vec<u8>> {
         done: true,
     };
     vec![with_selector(0, &append), with_selector(0, &heartbeat), with_selector(1, &vote), with_selector(2, &chunk)]
+}
+
+/// Sequences of requests to a new node: a leader replicating the base entries (committed, so
+/// applied) after a membership naming the node, votes, a snapshot in one or two chunks.
+fn raft_node_seeds() -> Vec<Vec<u8>> {
+    let leader = Vote::new_committed(1, 1);
+    let base = base_entries();
+    let n = base.len() as u64;
+    // openraft's log starts at index 0.
+    let entries: Vec<Entry> =
+        std::iter::once(Entry { log_id: log_id(1, 0), payload: EntryPayload::Membership(membership()) })
+            .chain(
+                base.into_iter()
+                    .enumerate()
+                    .map(|(i, req)| Entry { log_id: log_id(1, i as u64 + 1), payload: EntryPayload::Normal(req) }),
+            )
+            .collect();
+    let replicate = |prev: Option<LogId>, entries: Vec<Entry>, commit: u64| {
+        serde_json::json!({ "Append": AppendEntriesRequest::<TypeConfig> {
+            vote: leader,
+            prev_log_id: prev,
+            entries,
+            leader_commit: Some(log_id(1, commit)),
+        }})
+    };
+    let all = replicate(None, entries.clone(), n);
+    let first = replicate(None, entries[..3].to_vec(), 2);
+    let rest = replicate(Some(log_id(1, 2)), entries[3..].to_vec(), n);
+    let heartbeat = replicate(Some(log_id(1, n)), Vec::new(), n);
+    let vote = serde_json::json!({ "Vote": VoteRequest { vote: Vote::new(2, 3), last_log_id: Some(log_id(1, n)) } });
+    let records: Vec<(String, serde_json::Value)> = vec![
+        (keys::CONFIG_VERSION.into(), serde_json::json!(3)),
+        (keys::AUDIT_SEQ.into(), serde_json::json!(12)),
+        (keys::node(1), serde_json::to_value(node(1, "c1", NodeKind::Controller)).unwrap()),
+    ];
+    let chunk = |offset: u64, data: &[u8], done: bool| {
+        serde_json::json!({ "Snapshot": SnapshotChunk {
+            vote: Vote::new_committed(3, 1),
+            meta: SnapshotMeta {
+                last_log_id: Some(log_id(3, 40)),
+                last_membership: StoredMembership::new(Some(log_id(1, 0)), membership()),
+                snapshot_id: "3-40-1".into(),
+            },
+            offset,
+            data: base64::engine::general_purpose::STANDARD.encode(data),
+            done,
+        }})
+    };
+    let snapshot = serde_json::to_vec(&serde_json::json!({ "records": records })).unwrap();
+    let (head, tail) = snapshot.split_at(snapshot.len() / 2);
+    [
+        vec![all.clone()],
+        vec![first],
+        vec![rest],
+        vec![all, vote.clone(), heartbeat],
+        vec![vote, chunk(0, head, false), chunk(head.len() as u64, tail, true)],
+        vec![chunk(0, &snapshot, true)],
+    ]
+    .iter()
+    .map(|rpcs| serde_json::to_vec(rpcs).expect("a seed encodes"))
+    .collect()
 }
 
 fn node(id: u64, name: &str, kind: NodeKind) -> NodeRecord {
@@ -446,6 +509,14 @@ fn fuzz_raft_wire() {
 }
 
 #[test]
+fn fuzz_raft_node() {
+    Target::new("raft_node").json().seeds(raft_node_seeds()).dictionary(JSON_WORDS).expect_accepted(6).run_with(|| {
+        let mut node = raft_node::RaftNode::new();
+        move |data: &[u8]| node.check(data)
+    });
+}
+
+#[test]
 fn fuzz_cluster_wire() {
     Target::new("cluster_wire")
         .header(1)
@@ -483,6 +554,10 @@ fn fuzz_api_bodies() {
 fn the_seeds_are_valid_inputs() {
     for (i, seed) in raft_seeds().iter().enumerate() {
         assert!(node_wire::raft(seed), "raft seed {i}");
+    }
+    let mut raft = raft_node::RaftNode::new();
+    for (i, seed) in raft_node_seeds().iter().enumerate() {
+        assert!(raft.check(seed), "raft node seed {i}");
     }
     for (i, seed) in cluster_seeds().iter().enumerate() {
         assert!(node_wire::cluster(seed), "cluster seed {i}: {}", String::from_utf8_lossy(seed));
