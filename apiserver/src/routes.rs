@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::PathRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -87,6 +88,25 @@ where
     }
 }
 
+/// A path parameter whose rejections (a segment that is not UTF-8 once percent-decoded) use
+/// the API's error shape.
+pub(crate) struct PathParam<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathParam<T>
+where
+    Path<T>: FromRequestParts<S, Rejection = PathRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(PathParam(v)),
+            Err(rejection) => Err(ApiError::invalid(format!("invalid path: {}", rejection.body_text()))),
+        }
+    }
+}
+
 /// Cluster identity, version, leader and controllers. An enrollment credential may read it.
 #[utoipa::path(get, path = "/api/v1/cluster", tag = "cluster",
     responses((status = 200, body = ClusterInfo), (status = "4XX", body = crate::ErrorBody)))]
@@ -108,7 +128,7 @@ async fn list_nodes(State(cp): Cp, _: Operator) -> Result<Json<NodeList>, ApiErr
 async fn remove_node(
     State(cp): Cp,
     Operator(caller): Operator,
-    Path(node): Path<String>,
+    PathParam(node): PathParam<String>,
 ) -> Result<Json<RemovedNode>, ApiError> {
     cp.remove_node(&caller, &node).await.map(Json)
 }
@@ -228,4 +248,35 @@ async fn restore(
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "the OpenAPI document")))]
 async fn openapi() -> Response {
     ([("content-type", "application/json")], crate::openapi::document()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{ErrorBody, ErrorCode};
+
+    /// Issue 13 (found by `fuzz_api_bodies`): `DELETE /api/v1/nodes/c%8B` was refused with
+    /// axum's plain-text "Invalid URL", not the API's error shape.
+    #[tokio::test]
+    async fn a_path_segment_that_is_not_utf8_is_refused_in_the_error_shape() {
+        let app = Router::new().route("/nodes/{node}", get(|PathParam(node): PathParam<String>| async move { node }));
+        let call = |uri: &'static str| {
+            let app = app.clone();
+            async move {
+                let response = app.oneshot(http::Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+                let status = response.status();
+                (status, response.into_body().collect().await.unwrap().to_bytes())
+            }
+        };
+        let (status, body) = call("/nodes/c%8B").await;
+        assert_eq!(status, http::StatusCode::BAD_REQUEST);
+        let error: ErrorBody = serde_json::from_slice(&body).expect("the error shape");
+        assert_eq!(error.error.code, ErrorCode::InvalidRequest);
+        assert!(error.error.message.contains("UTF-8"), "{}", error.error.message);
+        assert_eq!(&call("/nodes/c%C3%A9").await.1[..], "c\u{e9}".as_bytes());
+    }
 }

@@ -1,10 +1,9 @@
-//! Any bytes at the start of a connection: reading a TLS ClientHello (SNI, ALPN) without
-//! terminating TLS must not panic.
+//! Any bytes at the start of a connection, read as a TLS ClientHello: see `checks/client_hello.rs` (shared with the stable harness).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use traefikee_proxy::tls::client_hello::parse_hello;
+#[path = "../checks/client_hello.rs"]
+mod client_hello;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = parse_hello(data);
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    client_hello::check(data);
 });

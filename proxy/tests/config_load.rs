@@ -223,6 +223,19 @@ fn known_but_unimplemented_keys_say_so() {
     }
 }
 
+/// Issue 13 (found by `fuzz_config_loader`): a JSON document followed by anything else
+/// loaded as the first document alone; `{"http": {}} {"tcp": {}}` dropped the second.
+#[test]
+fn text_after_a_json_document_is_refused() {
+    for text in [r#"{"http": {}} {"tcp": {}}"#, "{}\n]", "{} x"] {
+        let err = parse_error(text, Format::Json);
+        assert!(err.contains("trailing characters"), "{text}: {err}");
+    }
+    let err = parse_error("{\"http\": {}}\n\n{}", Format::Json);
+    assert!(err.contains("line 3"), "{err}");
+    load_document("{\"http\": {}}\n \t\n", Format::Json).unwrap_or_else(|e| panic!("{e}"));
+}
+
 #[test]
 fn a_name_defined_twice_is_refused() {
     let yaml = "http:\n  middlewares:\n    a: {addPrefix: {prefix: /a}}\n    a: {addPrefix: {prefix: /b}}\n";

@@ -1,10 +1,21 @@
-//! No input makes the rule parser, the matchers, the router or the configuration loader panic.
-//! A stable-Rust stand-in for the cargo-fuzz targets in `fuzz/`: a few thousand inputs derived
-//! from valid ones by random mutation, plus pathological shapes.
+//! No input makes the rule parser, the matchers, the router, the configuration loader or the
+//! ClientHello reader panic: the cargo-fuzz targets of `fuzz/` (same checks, in
+//! `fuzz/checks/`) run for a bounded time on the stable toolchain (`traefikee-fuzzkit`:
+//! seeds mutated for `TRAEFIKEE_FUZZ_SECS`, regression cases from `fuzz/regressions`), plus
+//! a router index built from thousands of mutated rules and pathological shapes.
 
-use traefikee_proxy::config::{load_document, load_dynamic, load_static, Format};
+#[path = "../../fuzz/checks/client_hello.rs"]
+mod client_hello;
+#[path = "../../fuzz/checks/config_loader.rs"]
+mod config_loader;
+#[path = "../../fuzz/checks/rule_parser.rs"]
+mod rule_parser;
+
+use traefikee_fuzzkit::Target;
+use traefikee_proxy::config::{load_document, Format};
 use traefikee_proxy::router::{HttpRoute, HttpRouterIndex};
 use traefikee_proxy::rule::{parse_http_rule, parse_tcp_rule, ConnInfo, SimpleRequest};
+use traefikee_proxy::tls::client_hello::parse_hello;
 
 const FULL: &str = include_str!("fixtures/full.yaml");
 
@@ -159,6 +170,17 @@ fn rules_never_panic() {
 }
 
 #[test]
+fn fuzz_rule_parser() {
+    Target::new("rule_parser")
+        .text()
+        .seeds(RULE_SEEDS.iter().copied())
+        .dictionary(TOKENS)
+        .max_len(4096)
+        .expect_accepted(8)
+        .run(rule_parser::check);
+}
+
+#[test]
 fn pathological_rules_are_refused_or_accepted_without_panic() {
     let deep_parens = format!("{}Host(`a`){}", "(".repeat(10_000), ")".repeat(10_000));
     let many_nots = format!("{}Host(`a`)", "!".repeat(100_000));
@@ -182,31 +204,29 @@ fn pathological_rules_are_refused_or_accepted_without_panic() {
 }
 
 #[test]
-fn configuration_loader_never_panics() {
-    let mut rng = Rng(0x5eed_1234_abcd_0002);
+fn fuzz_config_loader() {
     let doc = load_document(FULL, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
-    let toml = doc.to_text(Format::Toml).expect("toml");
-    let json = doc.to_text(Format::Json).expect("json");
-    let mut loaded = 0;
-    for _ in 0..1500 {
-        let yaml_input = mutate(&mut rng, FULL);
-        let _ = load_dynamic(&yaml_input, Format::Yaml);
-        let _ = load_static(&yaml_input, Format::Yaml);
-        for (input, format) in [
-            (yaml_input, Format::Yaml),
-            (mutate(&mut rng, &toml), Format::Toml),
-            (mutate(&mut rng, &json), Format::Json),
-        ] {
-            // Whatever loads must write back and load again to the same model.
-            if let Ok(doc) = load_document(&input, format) {
-                loaded += 1;
-                let text = doc.to_text(format).unwrap_or_else(|e| panic!("{format:?}: {e}"));
-                let again = load_document(&text, format).unwrap_or_else(|e| panic!("{format:?}: {e}\n{text}"));
-                assert_eq!(again, doc);
-            }
-        }
+    let mut seeds = Vec::new();
+    for (selector, format) in [(0u8, Format::Yaml), (1, Format::Toml), (2, Format::Json)] {
+        let text =
+            if format == Format::Yaml { FULL.to_owned() } else { doc.to_text(format).expect("the fixture converts") };
+        seeds.push([&[selector][..], text.as_bytes()].concat());
     }
-    assert!(loaded > 100, "the mutations should keep some documents valid ({loaded})");
+    seeds.push(b"\x02{\"entryPoints\":{\"web\":{\"address\":\":80\"}}}".to_vec());
+    seeds.push(b"\x00tcp:\n  routers:\n    t:\n      rule: HostSNI(`*`)\n      service: s\n".to_vec());
+    Target::new("config_loader")
+        .header(1)
+        .text()
+        .json()
+        .seeds(seeds)
+        .dictionary(TOKENS)
+        .dictionary(RULE_SEEDS)
+        .expect_accepted(5)
+        .run(config_loader::check);
+}
+
+#[test]
+fn pathological_configurations_are_refused() {
     let nested_yaml = format!("http:\n  routers:\n    a: {}{}", "[".repeat(5_000), "]".repeat(5_000));
     let nested_toml = format!("a = {}{}", "[".repeat(5_000), "]".repeat(5_000));
     let nested_json = format!("{{\"http\": {}{}}}", "[".repeat(5_000), "]".repeat(5_000));
@@ -219,20 +239,35 @@ fn configuration_loader_never_panics() {
 }
 
 #[test]
-fn client_hello_reader_survives_mutated_handshakes() {
-    use traefikee_proxy::tls::client_hello::parse_hello;
-    // A minimal ClientHello record with SNI `a.example.com` and ALPN `h2`.
-    let sni = b"a.example.com";
+fn a_client_hello_is_read() {
+    let record = hello_record(b"a.example.com", &[b"h2"], &[]);
+    let hello = parse_hello(&record).expect("valid hello");
+    assert_eq!(hello.server_name.as_deref(), Some("a.example.com"));
+    assert_eq!(hello.alpn, vec!["h2".to_owned()]);
+}
+
+/// A ClientHello record (TLS 1.2 framing, one cipher suite) with the SNI, ALPN and other
+/// extensions given.
+fn hello_record(server_name: &[u8], alpn: &[&[u8]], extra: &[(u16, &[u8])]) -> Vec<u8> {
     let mut ext = Vec::new();
-    let mut names = vec![0u8];
-    names.extend_from_slice(&(sni.len() as u16).to_be_bytes());
-    names.extend_from_slice(sni);
-    let mut list = (names.len() as u16).to_be_bytes().to_vec();
-    list.extend_from_slice(&names);
-    ext.extend_from_slice(&[0, 0]);
-    ext.extend_from_slice(&(list.len() as u16).to_be_bytes());
-    ext.extend_from_slice(&list);
-    ext.extend_from_slice(&[0, 16, 0, 5, 0, 3, 2, b'h', b'2']);
+    let mut push = |kind: u16, data: &[u8]| {
+        ext.extend_from_slice(&kind.to_be_bytes());
+        ext.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        ext.extend_from_slice(data);
+    };
+    if !server_name.is_empty() {
+        let mut names = vec![0u8];
+        names.extend_from_slice(&(server_name.len() as u16).to_be_bytes());
+        names.extend_from_slice(server_name);
+        push(0, &[&(names.len() as u16).to_be_bytes()[..], &names].concat());
+    }
+    if !alpn.is_empty() {
+        let list: Vec<u8> = alpn.iter().flat_map(|p| [&[p.len() as u8][..], p].concat()).collect();
+        push(16, &[&(list.len() as u16).to_be_bytes()[..], &list].concat());
+    }
+    for (kind, data) in extra {
+        push(*kind, data);
+    }
     let mut body = vec![3, 3];
     body.extend_from_slice(&[7; 32]);
     body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
@@ -244,25 +279,30 @@ fn client_hello_reader_survives_mutated_handshakes() {
     let mut record = vec![0x16, 3, 1];
     record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
     record.extend_from_slice(&handshake);
+    record
+}
 
-    let hello = parse_hello(&record).expect("valid hello");
-    assert_eq!(hello.server_name.as_deref(), Some("a.example.com"));
-    assert_eq!(hello.alpn, vec!["h2".to_owned()]);
-
-    let mut rng = Rng(0x5eed);
-    for _ in 0..20_000 {
-        let mut input = record.clone();
-        for _ in 0..=rng.below(4) {
-            let i = rng.below(input.len());
-            match rng.below(3) {
-                0 => input[i] = rng.next() as u8,
-                1 => input.truncate(i),
-                _ => input.insert(i, rng.next() as u8),
-            }
-            if input.is_empty() {
-                break;
-            }
-        }
-        let _ = parse_hello(&input);
-    }
+#[test]
+fn fuzz_client_hello() {
+    let plain = hello_record(b"a.example.com", &[b"h2"], &[]);
+    // The same hello split over two records, as some clients send a large one.
+    let mut split = plain[..5].to_vec();
+    split[3..5].copy_from_slice(&10u16.to_be_bytes());
+    split.extend_from_slice(&plain[5..15]);
+    split.extend_from_slice(&[0x16, 3, 1]);
+    split.extend_from_slice(&((plain.len() - 15) as u16).to_be_bytes());
+    split.extend_from_slice(&plain[15..]);
+    let seeds = vec![
+        plain,
+        split,
+        hello_record(b"", &[], &[]),
+        hello_record(b"X.Example.COM", &[b"h2", b"http/1.1", b""], &[(0x0a0a, b""), (43, &[2, 3, 4]), (51, &[0; 36])]),
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(),
+    ];
+    Target::new("client_hello")
+        .seeds(seeds)
+        .dictionary([&[0x16u8, 3, 1][..], &[0, 0], &[0, 16], &[0xff, 0xff], &[0x13, 0x01]])
+        .max_len(16 << 10)
+        .expect_accepted(4)
+        .run(client_hello::check);
 }

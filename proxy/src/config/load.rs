@@ -80,12 +80,15 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(text: &str, format: Format) -
         }
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(CaseInsensitive(&mut de)).map_err(|e| {
+            let value = serde_path_to_error::deserialize(CaseInsensitive(&mut de)).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 let line = (inner.line() > 0).then_some(inner.line());
                 build_error(path, strip_json_suffix(&inner.to_string()), line)
-            })
+            })?;
+            // Text after the document (a second one pasted in, a bad merge) is refused, not ignored.
+            de.end().map_err(|e| build_error(String::new(), strip_json_suffix(&e.to_string()), Some(e.line())))?;
+            Ok(value)
         }
     }
 }

@@ -1,0 +1,10 @@
+//! Raft RPC bodies a controller accepts from a peer: see `checks/node_wire.rs`.
+#![no_main]
+
+#[path = "../checks/node_wire.rs"]
+#[allow(dead_code)]
+mod node_wire;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    node_wire::raft(data);
+});
