@@ -10,10 +10,10 @@
 //! `{"Snapshot": <SnapshotChunk>}`, sent in order to a new node (id 2) with an empty log.
 //!
 //! openraft assumes its peers follow the protocol, and checks it with debug assertions: what
-//! no correct leader sends is not sent here. An AppendEntries must be well formed (entries
-//! following `prev_log_id` one index after another, log ids increasing, no term above the
-//! sender's, from a leader's committed vote: `raft/server.rs` does not check this, see
-//! `fuzz/pending/raft_node/`), and only
+//! no correct leader sends is not sent here. An AppendEntries must pass the cluster port's
+//! check (`raft::server::malformed`: entries following `prev_log_id` one index after
+//! another, log ids increasing, no term above the sender's, from a leader's committed vote;
+//! the cases in `fuzz/regressions/raft_node/` are what it refuses), and only
 //! the first request may be one, since a second could contradict what the first committed
 //! (another entry at a committed index); a snapshot goes only to a node without a log; no log
 //! index is near 2^64 (openraft adds to them unchecked).
@@ -100,16 +100,11 @@ impl RaftNode {
     }
 }
 
-/// Whether the request is as a leader sends it: from a committed vote, entries following
-/// `prev_log_id` one index after another, log ids increasing, no term above the sender's.
+/// Whether the cluster port lets the request through (`raft::server::malformed`), with
+/// indexes a log could reach.
 fn well_formed(req: &AppendEntriesRequest<TypeConfig>) -> bool {
-    let first = req.prev_log_id.map_or(0, |l| l.index.saturating_add(1));
-    let consecutive = req.entries.iter().enumerate().all(|(i, e)| Some(e.log_id.index) == first.checked_add(i as u64));
-    let mut ids = req.prev_log_id.iter().chain(req.entries.iter().map(|e| &e.log_id));
-    let increasing = ids.clone().zip(ids.by_ref().skip(1)).all(|(a, b)| a < b);
-    let terms = req.entries.iter().all(|e| e.log_id.leader_id.term <= req.vote.leader_id.term);
     let ids = req.prev_log_id.iter().chain(req.entries.iter().map(|e| &e.log_id)).chain(&req.leader_commit);
-    req.vote.committed && consecutive && increasing && terms && ids.into_iter().all(|l| l.index <= MAX_INDEX)
+    traefikee_node::raft::server::malformed(req).is_none() && ids.into_iter().all(|l| l.index <= MAX_INDEX)
 }
 
 /// Whether a snapshot chunk is as a leader sends it: from a committed vote, of a log that

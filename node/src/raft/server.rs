@@ -25,16 +25,47 @@ pub fn routes() -> Router<Arc<Controller>> {
         .layer(DefaultBodyLimit::max(traefikee_apiserver::MAX_BODY_BYTES))
 }
 
+/// Why an AppendEntries is not one a leader sends, if it is not: from a committed vote,
+/// entries following `prev_log_id` one index after another, log ids increasing, no term
+/// above the sender's. openraft trusts its peers here (debug assertions that stop Raft, a
+/// log with gaps or out of order in a release build): a controller's certificate is not
+/// enough to be trusted that far. Found by the `raft_node` fuzz target.
+pub fn malformed(req: &AppendEntriesRequest<TypeConfig>) -> Option<&'static str> {
+    let first = req.prev_log_id.map_or(Some(0), |l| l.index.checked_add(1));
+    if !req.vote.committed {
+        return Some("entries from a vote that is not committed");
+    }
+    let consecutive = req
+        .entries
+        .iter()
+        .enumerate()
+        .all(|(i, e)| first.and_then(|f| f.checked_add(i as u64)) == Some(e.log_id.index));
+    if !consecutive {
+        return Some("entries that do not follow prev_log_id one index after another");
+    }
+    let ids: Vec<_> = req.prev_log_id.iter().chain(req.entries.iter().map(|e| &e.log_id)).collect();
+    if !ids.windows(2).all(|w| w[0] < w[1]) {
+        return Some("log ids that do not increase");
+    }
+    if req.entries.iter().any(|e| e.log_id.leader_id.term > req.vote.leader_id.term) {
+        return Some("entries of a term above the sender's");
+    }
+    None
+}
+
 async fn append(
     State(c): State<Arc<Controller>>,
     _: RaftPeer,
     Json(req): Json<AppendEntriesRequest<TypeConfig>>,
-) -> Json<Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>> {
+) -> Result<Json<Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>>, traefikee_apiserver::ApiError> {
+    if let Some(why) = malformed(&req) {
+        return Err(traefikee_apiserver::ApiError::invalid(format!("AppendEntries refused: {why}")));
+    }
     let answer = c.raft.append_entries(req).await;
     if matches!(&answer, Ok(r) if !matches!(r, AppendEntriesResponse::HigherVote(_))) {
         c.leader_contact.heard();
     }
-    Json(answer)
+    Ok(Json(answer))
 }
 
 async fn vote(

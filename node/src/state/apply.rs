@@ -5,6 +5,10 @@ use super::keys;
 use super::read::{get, put, SmDb, StateError, StateView};
 use super::{Command, Consumption, CredentialRecord, NodeKind, Origin, RefusalKind, Request, Response, UnixMillis};
 
+/// A deploy after version u64::MAX (an archive can carry any version): refused, never
+/// wrapped to 0. Found by the `state_apply` fuzz target.
+const VERSIONS_EXHAUSTED: &str = "the configuration version cannot go past 18446744073709551615; nothing was changed";
+
 /// How many audit records are kept; older ones are dropped as new ones come.
 const AUDIT_RETENTION: u64 = 10_000;
 
@@ -229,7 +233,9 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
         Command::ExchangeEnrollment { enrollment, credential } => exchange(db, txn, req, enrollment, credential),
         Command::Revoke { serials } => revoke(db, txn, req, serials),
         Command::Deploy { document, summary } => {
-            let version = view(db, txn).config()?.map(|c| c.version).unwrap_or(0) + 1;
+            let Some(version) = view(db, txn).config()?.map(|c| c.version).unwrap_or(0).checked_add(1) else {
+                return refused(RefusalKind::Invalid, VERSIONS_EXHAUSTED.into());
+            };
             let record = super::ConfigRecord {
                 version,
                 document: document.clone(),
@@ -319,7 +325,12 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
     let mut done_parts = Vec::new();
     let mut deployed = None;
     if let Some(config) = &r.config {
-        let version = if r.keep_version { config.version } else { v.config()?.map(|c| c.version).unwrap_or(0) + 1 };
+        let next = v.config()?.map(|c| c.version).unwrap_or(0).checked_add(1);
+        let version = match (r.keep_version, next) {
+            (true, _) => config.version,
+            (false, Some(next)) => next,
+            (false, None) => return refused(RefusalKind::Invalid, VERSIONS_EXHAUSTED.into()),
+        };
         let record = super::ConfigRecord {
             version,
             document: config.document.clone(),
