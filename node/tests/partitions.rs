@@ -223,26 +223,32 @@ fn a_proxy_cut_off_from_some_controllers_and_a_one_way_partition_lose_nothing() 
     );
 }
 
-/// Control nodes 100 ms apart (one way), as across regions: with a heartbeat above the round
-/// trip, deploys succeed and no election happens.
-#[test]
-fn deploys_succeed_between_control_nodes_100ms_apart() {
+/// Three control nodes in namespaces of their own, all with `--raft.heartbeat-interval`.
+fn slow_cluster(heartbeat_ms: u32) -> Cluster {
     let mut c = Cluster::with_net(BIN, Net::new(3));
-    let wan = ["--raft.heartbeat-interval=300"];
+    let timing = format!("--raft.heartbeat-interval={heartbeat_ms}");
     let first = c.add("w1");
-    let args = c.bootstrap_args(first, &wan);
+    let args = c.bootstrap_args(first, &[timing.as_str()]);
     c.node_mut(first).start(args);
     wait_for(Duration::from_secs(20), "the bootstrap node", || c.node(first).nodes());
     let (control, _) = c.node(first).tokens();
     for name in ["w2", "w3"] {
         let i = c.add(name);
         let mut args = c.control_node_args(i, &[first], &control);
-        args.extend(wan.iter().map(|s| s.to_string()));
+        args.push(timing.clone());
         c.node_mut(i).start(args);
     }
     for i in 0..3 {
         c.wait_members(i, 3, Duration::from_secs(30));
     }
+    c
+}
+
+/// Control nodes 100 ms apart (one way), as across regions: with a heartbeat above the round
+/// trip, deploys succeed and no election happens.
+#[test]
+fn deploys_succeed_between_control_nodes_100ms_apart() {
+    let c = slow_cluster(300);
     for (a, b) in [(1, 2), (1, 3), (2, 3)] {
         c.net().delay(a, b, Duration::from_millis(100));
     }
@@ -267,24 +273,9 @@ fn deploys_succeed_between_control_nodes_100ms_apart() {
 /// cluster settles once the link is clean.
 #[test]
 fn a_lossy_slow_link_keeps_elections_rare_and_loses_no_acknowledged_write() {
-    let mut c = Cluster::with_net(BIN, Net::new(3));
     // A lossy link needs room for TCP to retransmit within one heartbeat: about three round
     // trips (at 300 ms, 1.5 round trips, no deploy got through 30% loss; none failed unclean).
-    let wan = ["--raft.heartbeat-interval=600".to_string()];
-    let first = c.add("l1");
-    let args = c.bootstrap_args(first, &[wan[0].as_str()]);
-    c.node_mut(first).start(args);
-    wait_for(Duration::from_secs(20), "the bootstrap node", || c.node(first).nodes());
-    let (control, _) = c.node(first).tokens();
-    for name in ["l2", "l3"] {
-        let i = c.add(name);
-        let mut args = c.control_node_args(i, &[first], &control);
-        args.extend(wan.iter().cloned());
-        c.node_mut(i).start(args);
-    }
-    for i in 0..3 {
-        c.wait_members(i, 3, Duration::from_secs(30));
-    }
+    let c = slow_cluster(600);
     let backend = Backend::start_in(c.net(), 3, "A");
     let term_before = common::raft_term(&c, 0);
     for (a, b) in [(1, 2), (1, 3), (2, 3)] {
