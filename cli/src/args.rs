@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::output::Format;
+use traefikee_client::output::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,7 +46,7 @@ pub enum Command {
     #[command(subcommand)]
     Credentials(CredentialsCommand),
     /// Validate and deploy a configuration; data nodes apply it atomically.
-    Deploy(crate::deploy::DeployArgs),
+    Deploy(traefikee_client::deploy::DeployArgs),
     /// Show what is deployed.
     #[command(subcommand)]
     Get(GetCommand),
@@ -154,7 +154,7 @@ pub struct BackupCommandArgs {
     pub command: Option<BackupCommand>,
 
     #[command(flatten)]
-    pub backup: crate::commands::backup::BackupArgs,
+    pub backup: traefikee_client::backup::BackupArgs,
 }
 
 #[derive(Debug, Subcommand)]

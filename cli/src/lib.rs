@@ -1,12 +1,9 @@
-//! traefikeectl, and the output helpers both command-line tools share.
+//! traefikeectl: drives a cluster remotely through its mTLS API (see `traefikee-client`).
 
 pub mod args;
-pub mod client;
 pub mod commands;
-pub mod deploy;
-pub mod failure;
-pub mod output;
 pub mod profile;
+pub mod progress;
 
 use std::process::ExitCode;
 
@@ -14,14 +11,15 @@ use clap::Parser;
 
 use args::{BackupCommand, BackupCommandArgs, Cli, Command, CredentialsCommand, GetCommand, TokensCommand};
 use commands::Session;
-use failure::{Failure, Outcome};
+use traefikee_apiserver::ErrorCode;
+use traefikee_client::{Failure, Outcome};
 
 /// Entry point of the `traefikeectl` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return Failure::refused(format!("cannot start the async runtime: {e}")).report(),
+        Err(e) => return Failure::new(ErrorCode::Internal, format!("cannot start the async runtime: {e}")).report(),
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use traefikee_apiserver::ErrorCode;
 
-use crate::failure::Failure;
+use traefikee_client::Failure;
 
 /// What a profile remembers about a cluster.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -49,6 +49,18 @@ impl std::fmt::Debug for Profile {
 }
 
 impl Profile {
+    /// Where the profile's cluster is and the credential that proves who we are.
+    pub fn target(&self) -> traefikee_client::Target<'_> {
+        traefikee_client::Target {
+            cluster: &self.meta.name,
+            cluster_id: Some(&self.meta.cluster_id),
+            addresses: self.addresses(),
+            ca_pem: &self.ca_pem,
+            cert_pem: &self.cert_pem,
+            key_pem: &self.key_pem,
+        }
+    }
+
     /// Addresses to try, the given one first, without duplicates.
     pub fn addresses(&self) -> Vec<String> {
         let mut out = vec![self.meta.api_address.clone()];
@@ -61,6 +73,7 @@ impl Profile {
     }
 }
 
+#[derive(Clone)]
 pub struct Profiles {
     root: PathBuf,
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use traefikee_node::local_client::LocalClient;
+use traefikee_client::Client;
 use traefikee_testkit::{wait_for, Cluster};
 
 const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
@@ -107,11 +107,11 @@ fn traefikee_cluster(rt: &tokio::runtime::Runtime, writes: usize, kills: usize) 
     let mut c = Cluster::new(BIN);
     let ids = c.start_control_plane(&["t1", "t2", "t3"]);
     let leader = leader_index(&c, 3);
-    let client = LocalClient::new(&c.node(leader).socket());
+    let client = Client::local(&c.node(leader).socket());
     let mut lat = Stats::default();
     for _ in 0..writes {
         let start = Instant::now();
-        rt.block_on(client.post::<(), serde_json::Value>("/api/v1/tokens/rotate", None)).expect("write");
+        rt.block_on(client.rotate_tokens()).expect("write");
         lat.push(start.elapsed());
     }
     eprintln!("traefikee writes: p50 {:?}", lat.pct(0.5));
@@ -120,11 +120,11 @@ fn traefikee_cluster(rt: &tokio::runtime::Runtime, writes: usize, kills: usize) 
     for k in 0..kills {
         let leader = leader_index(&c, 3);
         let survivor = *ids.iter().find(|&&i| i != leader).unwrap();
-        let client = LocalClient::new(&c.node(survivor).socket());
+        let client = Client::local(&c.node(survivor).socket());
         c.node_mut(leader).kill9();
         let start = Instant::now();
         loop {
-            let attempt = client.post::<(), serde_json::Value>("/api/v1/tokens/rotate", None);
+            let attempt = client.rotate_tokens();
             if let Ok(Ok(_)) = rt.block_on(async { tokio::time::timeout(ATTEMPT, attempt).await }) {
                 break;
             }

@@ -9,8 +9,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use traefikee_apiserver::types::{ConfigFormat, DeployRequest, DeployResult};
-use traefikee_node::local_client::LocalClient;
+use traefikee_apiserver::types::{ConfigFormat, DeployRequest};
+use traefikee_client::Client;
 use traefikee_testkit::{wait_for, Backend, Cluster};
 
 const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
@@ -50,7 +50,7 @@ async fn run(
     filler: usize,
     label: &str,
 ) -> Vec<Duration> {
-    let api = LocalClient::new(socket);
+    let api = Client::local(socket);
     let http = reqwest::Client::new();
     let mut out = Vec::new();
     for n in 1..=deploys {
@@ -60,7 +60,7 @@ async fn run(
             ..Default::default()
         };
         let before = Instant::now();
-        let _: DeployResult = api.post("/api/v1/config", Some(&req)).await.expect("deploy");
+        api.deploy(&req).await.expect("deploy");
         let deployed = Instant::now();
         let waits = proxies.iter().map(|p| {
             let http = http.clone();

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{identity, node_client, operator, raft_term, Operator};
-use serde_json::{json, Value};
-use traefikee_node::local_client::LocalClient;
+use traefikee_apiserver::types::RevokeRequest;
+use traefikee_client::Client;
 use traefikee_testkit::Cluster;
 
 const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
@@ -139,8 +139,8 @@ fn main() {
         let secret = |i: usize| format!("https://{}/api/v1/tokens", apis[i]);
         let diagnostic = |i: usize| format!("https://{}/api/v1/nodes", apis[i]);
         tokio::task::block_in_place(|| c.node_mut(b3).stop());
-        let local = LocalClient::new(&c.node(b1).socket());
-        let _: Value = local.post("/api/v1/credentials/revoke", Some(&json!({ "credential": "victim" }))).await.unwrap();
+        let local = Client::local(&c.node(b1).socket());
+        local.revoke_credential(&RevokeRequest { credential: "victim".into() }).await.unwrap();
         let live = until_refused(&http, &[secret(b1), secret(b2), diagnostic(b1), diagnostic(b2)]).await;
         c.node_mut(b3).restart(None);
         let restarted = Instant::now();

@@ -13,7 +13,6 @@ pub mod currency;
 pub mod data_node;
 pub mod deploy;
 pub mod join;
-pub mod local_client;
 pub mod raft;
 pub mod state;
 pub mod statedir;

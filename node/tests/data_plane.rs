@@ -291,9 +291,7 @@ fn large_config(backend: &Backend, seed: u64, n: usize) -> String {
 
 fn deployed_version(c: &Cluster, i: usize) -> Option<u64> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-    let client = traefikee_node::local_client::LocalClient::new(&c.node(i).socket());
-    let config: serde_json::Value = rt.block_on(client.get("/api/v1/config")).ok()?;
-    config["version"].as_u64()
+    rt.block_on(traefikee_client::Client::local(&c.node(i).socket()).config()).ok().map(|config| config.version)
 }
 
 /// A controller that was down while several large configurations were deployed catches up:

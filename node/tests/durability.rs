@@ -48,7 +48,7 @@ async fn a_write_sent_again_with_its_key_applies_once() {
     let (status, again) = deploy(&http, &api2, Some("retry-key-0000000001"), doc).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["version"].as_u64(), Some(version), "the retry must get the first answer: {again}");
-    let (status, current) = (200, local(&c, ids[2]).get::<Value>("/api/v1/config").await.unwrap());
+    let (status, current) = (200, json(local(&c, ids[2]).config().await.unwrap()));
     assert_eq!((status, current["version"].as_u64()), (200, Some(version)), "{current}");
 
     // Another operator's write with the same key is not taken for alice's.
@@ -65,7 +65,7 @@ async fn a_write_sent_again_with_its_key_applies_once() {
         assert_eq!(status, 400, "{bad:?}: {body}");
         assert!(body["error"]["message"].as_str().unwrap_or("").contains("Idempotency-Key"), "{body}");
     }
-    let current = local(&c, ids[0]).get::<Value>("/api/v1/config").await.unwrap();
+    let current = json(local(&c, ids[0]).config().await.unwrap());
     assert_eq!(current["version"].as_u64(), Some(version + 2), "{current}");
 }
 
@@ -114,9 +114,7 @@ impl Drop for SmallDisk {
 fn deployed_version(c: &Cluster, i: usize) -> Option<u64> {
     let run = c.node(i).local(&["status", "-o", "json"]);
     run.ok().then_some(())?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let v: Value = rt.block_on(local(c, i).get("/api/v1/config")).ok()?;
-    v["version"].as_u64()
+    common::deployed_version(c, i)
 }
 
 fn deploy_via(c: &Cluster, i: usize, n: u32) -> traefikee_testkit::Run {

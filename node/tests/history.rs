@@ -24,8 +24,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use traefikee_node::local_client::LocalClient;
+use serde_json::Value;
+use traefikee_apiserver::types::{ConfigFormat, CreateCredentialRequest, DeployRequest, RevokeRequest};
+use traefikee_client::{Client, Failure};
 use traefikee_testkit::{wait_for_or, Cluster, Net};
 
 const BIN: &str = env!("CARGO_BIN_EXE_traefikee");
@@ -71,7 +72,7 @@ fn tag_of(doc: &Value) -> Option<String> {
     doc["http"]["routers"].as_object()?.keys().find_map(|k| k.strip_prefix("r-").map(str::to_string))
 }
 
-fn classify(e: &traefikee_apiserver::ApiError) -> Outcome {
+fn classify(e: &Failure) -> Outcome {
     let text = format!("{} {}", e.message, e.hint.as_deref().unwrap_or(""));
     if text.contains("no traefikee node is running") {
         Outcome::NotSent
@@ -85,7 +86,7 @@ fn classify(e: &traefikee_apiserver::ApiError) -> Outcome {
 /// One client: random operations through the socket of one controller until `stop`.
 fn client(id: usize, socket: PathBuf, stop: Arc<AtomicBool>, log: Arc<Mutex<Vec<Op>>>) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let api = LocalClient::new(&socket);
+    let api = Client::local(&socket);
     let mut created: Vec<String> = Vec::new();
     let mut n = 0u32;
     while !stop.load(Ordering::Relaxed) {
@@ -105,29 +106,32 @@ fn client(id: usize, socket: PathBuf, stop: Arc<AtomicBool>, log: Arc<Mutex<Vec<
         let outcome = rt.block_on(async {
             match &kind {
                 Kind::Deploy { tag } => {
-                    let body = json!({ "content": document(tag), "format": "yaml" });
-                    match api.post::<_, Value>("/api/v1/config", Some(&body)).await {
-                        Ok(v) => Outcome::Ok { version: v["version"].as_u64(), tag: Some(tag.clone()) },
+                    let req = DeployRequest {
+                        content: Some(document(tag)),
+                        format: ConfigFormat::Yaml,
+                        ..Default::default()
+                    };
+                    match api.deploy(&req).await {
+                        Ok(v) => Outcome::Ok { version: v.version, tag: Some(tag.clone()) },
                         Err(e) => classify(&e),
                     }
                 }
-                Kind::Read => match api.get::<Value>("/api/v1/config").await {
-                    Ok(v) => Outcome::Ok { version: v["version"].as_u64(), tag: tag_of(&v["document"]) },
+                Kind::Read => match api.config().await {
+                    Ok(v) => Outcome::Ok { version: Some(v.version), tag: tag_of(&v.document) },
                     Err(e) => classify(&e),
                 },
-                Kind::Rotate => match api.post::<(), Value>("/api/v1/tokens/rotate", None).await {
+                Kind::Rotate => match api.rotate_tokens().await {
                     Ok(_) => Outcome::Ok { version: None, tag: None },
                     Err(e) => classify(&e),
                 },
                 Kind::Create { name } => {
-                    match api.post::<_, Value>("/api/v1/credentials", Some(&json!({ "name": name }))).await {
+                    match api.create_credential(&CreateCredentialRequest { name: name.clone() }).await {
                         Ok(_) => Outcome::Ok { version: None, tag: None },
                         Err(e) => classify(&e),
                     }
                 }
                 Kind::Revoke { name } => {
-                    match api.post::<_, Value>("/api/v1/credentials/revoke", Some(&json!({ "credential": name }))).await
-                    {
+                    match api.revoke_credential(&RevokeRequest { credential: name.clone() }).await {
                         Ok(_) => Outcome::Ok { version: None, tag: None },
                         Err(e) => classify(&e),
                     }
@@ -157,9 +161,9 @@ fn final_state(c: &Cluster, i: usize) -> Option<Final> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let api = common::local(c, i);
     rt.block_on(async {
-        let config: Option<Value> = api.get("/api/v1/config").await.ok();
-        let audit: Value = api.get("/api/v1/audit?limit=10000").await.ok()?;
-        let creds: Value = api.get("/api/v1/credentials").await.ok()?;
+        let config = api.config().await.ok();
+        let audit = common::json(api.audit(10000).await.ok()?);
+        let creds = common::json(api.credentials().await.ok()?);
         let history = audit["entries"]
             .as_array()?
             .iter()
@@ -170,7 +174,7 @@ fn final_state(c: &Cluster, i: usize) -> Option<Final> {
             .iter()
             .map(|c| (c["name"].as_str().unwrap_or("").to_string(), c["status"].as_str().unwrap_or("").to_string()))
             .collect();
-        Some(Final { version: config.and_then(|c| c["version"].as_u64()), history, credentials })
+        Some(Final { version: config.map(|c| c.version), history, credentials })
     })
 }
 

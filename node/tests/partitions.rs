@@ -89,12 +89,6 @@ fn leader(c: &Cluster, among: &[usize]) -> usize {
     c.index_of(&name)
 }
 
-fn config_version(c: &Cluster, i: usize) -> Option<u64> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let v: Value = rt.block_on(common::local(c, i).get("/api/v1/config")).ok()?;
-    v["version"].as_u64()
-}
-
 fn proxy_addr(c: &Cluster) -> SocketAddr {
     format!("{}:{PORT}", c.node(PROXY - 1).ip).parse().unwrap()
 }
@@ -144,12 +138,12 @@ fn an_isolated_leader_acknowledges_nothing_and_the_proxies_follow_the_majority()
     for &i in &ctl {
         wait_for_or(
             Duration::from_secs(20),
-            || (config_version(&c, i) == Some(after)).then_some(()),
+            || (common::deployed_version(&c, i) == Some(after)).then_some(()),
             || {
                 format!(
                     "{} did not converge on version {after}: {:?}\n{}",
                     c.node(i).name,
-                    config_version(&c, i),
+                    common::deployed_version(&c, i),
                     c.all_logs()
                 )
             },
@@ -211,7 +205,7 @@ fn a_proxy_cut_off_from_some_controllers_and_a_one_way_partition_lose_nothing() 
     let v4 = deployed(&deploy(&c, old, &backend, 4).success()).unwrap();
     for &i in &ctl {
         wait_for(Duration::from_secs(20), "every controller on the last version", || {
-            (config_version(&c, i) == Some(v4)).then_some(())
+            (common::deployed_version(&c, i) == Some(v4)).then_some(())
         });
     }
     let report = load.stop();
@@ -318,12 +312,12 @@ fn a_lossy_slow_link_keeps_elections_rare_and_loses_no_acknowledged_write() {
     // Every acknowledged deploy is in the history every controller ends with.
     for i in 0..3 {
         wait_for(Duration::from_secs(20), "every controller on the last version", || {
-            (config_version(&c, i) == Some(last)).then_some(())
+            (common::deployed_version(&c, i) == Some(last)).then_some(())
         });
     }
     let history: Value = {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(common::local(&c, 1).get("/api/v1/audit?limit=1000")).unwrap()
+        common::json(rt.block_on(common::local(&c, 1).audit(1000)).unwrap())
     };
     let text = history.to_string();
     for v in &acknowledged {

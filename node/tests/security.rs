@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{json, Value};
+use traefikee_apiserver::types::RevokeRequest;
 use traefikee_pki::tls::{client_config, ServerTrust};
 use traefikee_testkit::{wait_for, Cluster};
 
@@ -141,7 +142,7 @@ async fn a_removed_control_node_is_refused_everywhere_even_by_one_that_was_down_
     let term_after = raft_term(&c, c1);
     assert!(term_after < term_before + 3, "the term went from {term_before} to {term_after}");
     tokio::task::block_in_place(|| c.wait_members(c1, 3, Duration::from_secs(30)));
-    let audit: Value = local(&c, c1).get("/api/v1/audit?limit=5").await.unwrap();
+    let audit = json(local(&c, c1).audit(5).await.unwrap());
     let line = audit["entries"].as_array().unwrap().iter().find(|e| e["action"] == "node.remove").unwrap().clone();
     assert_eq!(line["actor"], "local socket", "{line}");
     assert!(
@@ -166,11 +167,10 @@ async fn a_revoked_operator_is_refused_by_a_controller_that_was_down_during_the_
     let tokens = bob.http().get(format!("https://{api3}/api/v1/tokens")).send().await.unwrap();
     assert_eq!(tokens.status(), 200, "bob works before the revocation");
     let tokens_before = c.node(r1).tokens();
-    let version_before: Value = local(&c, r1).get("/api/v1/cluster").await.unwrap();
+    let version_before = json(local(&c, r1).cluster_info().await.unwrap());
 
     tokio::task::block_in_place(|| c.node_mut(r3).stop());
-    let _: Value =
-        local(&c, r1).post("/api/v1/credentials/revoke", Some(&json!({ "credential": "bob" }))).await.unwrap();
+    local(&c, r1).revoke_credential(&RevokeRequest { credential: "bob".into() }).await.unwrap();
     c.node_mut(r3).restart(None);
 
     // From its restart on, r3 never serves bob a secret or a write, caught up or not.
@@ -211,14 +211,14 @@ async fn a_revoked_operator_is_refused_by_a_controller_that_was_down_during_the_
 
     // Nothing changed.
     assert_eq!(c.node(r1).tokens(), tokens_before);
-    let creds: Value = local(&c, r1).get("/api/v1/credentials").await.unwrap();
+    let creds = json(local(&c, r1).credentials().await.unwrap());
     let names: Vec<&str> =
         creds["credentials"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(!names.contains(&"mallory"), "{names:?}");
     tokio::task::block_in_place(|| c.wait_members(r1, 3, Duration::from_secs(30)));
-    let version_after: Value = local(&c, r1).get("/api/v1/cluster").await.unwrap();
+    let version_after = json(local(&c, r1).cluster_info().await.unwrap());
     assert_eq!(version_after["id"], version_before["id"]);
-    let config = local(&c, r1).get::<Value>("/api/v1/config").await;
+    let config = local(&c, r1).config().await;
     assert!(config.is_err(), "no configuration was ever deployed: {config:?}");
 }
 

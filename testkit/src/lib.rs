@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 
+pub mod generated;
 pub mod netns;
 mod traffic;
 pub use netns::Net;

@@ -5,39 +5,20 @@
 //! on both sides: here before it is written or sent, and on the controller before anything
 //! changes.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use traefikee_apiserver::types::RestoreResult;
+use traefikee_apiserver::types::{RestoreQuery, RestoreResult};
 use traefikee_apiserver::ErrorCode;
-use traefikee_backup::{Backup, EntryStatus, Inspection, WriteOptions};
+use traefikee_backup::{EntryStatus, Inspection, WriteOptions};
+use traefikee_client::backup::{human_size, read_archive, read_passphrase, take_backup, BackupArgs};
+use traefikee_client::output::{escape, Format};
+use traefikee_client::{Failure, Outcome};
 
 use super::Session;
-use crate::failure::{Failure, Outcome};
-use crate::output::{escape, Format};
-
-#[derive(Debug, Args)]
-pub struct BackupArgs {
-    /// Where to write the archive (default: ./<UTC time>_traefikee-backup.tar).
-    #[arg(long, value_name = "PATH")]
-    pub file: Option<PathBuf>,
-
-    /// Encrypt the archive (age, scrypt) with the passphrase in this file (first line).
-    #[arg(long, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
-
-    /// Gzip the archive (inside the encryption, if any).
-    #[arg(long)]
-    pub gzip: bool,
-
-    /// Replace the file if it exists.
-    #[arg(long)]
-    pub force: bool,
-}
+use crate::progress::{spinner, Bar};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -68,118 +49,10 @@ pub struct RestoreArgs {
     pub dry_run: bool,
 }
 
-/// Reads a passphrase file: its first line, without the line ending.
-pub fn read_passphrase(file: Option<&Path>) -> Result<Option<String>, Failure> {
-    let Some(file) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Failure::refused(format!("cannot read the passphrase file {}: {e}", file.display())))?;
-    let line = text.lines().next().unwrap_or("").to_owned();
-    if line.is_empty() {
-        return Err(Failure::refused(format!("the passphrase file {} is empty", file.display()))
-            .hint("put the passphrase on its first line"));
-    }
-    Ok(Some(line))
-}
-
-/// A spinner on a terminal, nothing otherwise.
-pub fn spinner(message: &str) -> ProgressBar {
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-    bar.set_message(message.to_owned());
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
-}
-
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / (1 << 10) as f64),
-        b => format!("{b} bytes"),
-    }
-}
-
 /// Takes a backup through the API and writes it (atomically, mode 0600).
 pub async fn backup(s: &Session, args: &BackupArgs) -> Outcome {
-    let fetch = async { s.client.send_raw(reqwest::Method::GET, "/api/v1/backup", None).await.map(|(b, _)| b) };
-    take_backup(args, &format!("cluster {}", s.profile.meta.name), Some(&s.profile.meta.cluster_id), fetch).await
-}
-
-/// Fetches an archive of `what` with `fetch`, verifies it (of cluster `expected`, when
-/// given) and writes it as `args` say. `traefikee backup` shares it, over the node's socket.
-pub async fn take_backup(
-    args: &BackupArgs,
-    what: &str,
-    expected: Option<&str>,
-    fetch: impl std::future::Future<Output = Result<bytes::Bytes, Failure>>,
-) -> Outcome {
-    let passphrase = read_passphrase(args.passphrase_file.as_deref())?;
-    let path = args
-        .file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(traefikee_backup::default_file_name(time::OffsetDateTime::now_utc())));
-    if path.exists() && !args.force {
-        return Err(Failure::refused(format!("{} already exists: not overwriting it", path.display()))
-            .hint("pass --force to replace it, or --file to choose another name"));
-    }
-    let bar = spinner(&format!("taking a backup of {what}"));
-    let bytes = fetch.await.inspect_err(|_| bar.finish_and_clear())?;
-    bar.set_message("verifying the archive");
-    let backup = traefikee_backup::read_bytes(&bytes, None).map_err(|e| {
-        bar.finish_and_clear();
-        Failure::new(ErrorCode::Internal, format!("the cluster sent an archive that does not verify: {e}"))
-            .hint("nothing was written; try again, and report it if it persists")
-    })?;
-    if let Some(expected) = expected.filter(|id| *id != backup.manifest.cluster_id) {
-        bar.finish_and_clear();
-        return Err(Failure::new(
-            ErrorCode::Internal,
-            format!("the archive is of cluster {}, not {expected}", backup.manifest.cluster_id),
-        ));
-    }
-    bar.set_message(if passphrase.is_some() { "encrypting and writing" } else { "writing" });
-    let options = WriteOptions {
-        passphrase: passphrase.as_deref(),
-        gzip: args.gzip,
-        overwrite: args.force,
-        ..WriteOptions::default()
-    };
-    if !bar.is_hidden() {
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {bar:30} {bytes}/{total_bytes}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-    }
-    let mut progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    traefikee_backup::write(&backup, &path, &options, &mut progress).map_err(|e| {
-        bar.finish_and_clear();
-        Failure::refused(e.to_string())
-    })?;
-    bar.finish_and_clear();
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "✔ Backup of cluster {} (index {}, {} records{}) written to {} ({})",
-        escape(&backup.manifest.cluster_name),
-        backup.manifest.raft_index,
-        backup.records.len(),
-        if passphrase.is_some() { ", encrypted" } else { "" },
-        path.display(),
-        human_size(size)
-    );
-    Ok(())
-}
-
-/// Reads and verifies a local archive, with the messages an operator needs.
-pub fn read_archive(path: &Path, passphrase: Option<&str>) -> Result<Backup, Failure> {
-    traefikee_backup::read(path, passphrase).map_err(|e| {
-        Failure::refused(format!("{} was refused: {e}", path.display()))
-            .hint("nothing was changed; `traefikeectl backup inspect FILE` shows every check")
-    })
+    let what = format!("cluster {}", s.profile.meta.name);
+    take_backup(&s.client, args, &what, Some(&s.profile.meta.cluster_id), &Bar::terminal()).await
 }
 
 /// Restores an archive through the API.
@@ -190,12 +63,9 @@ pub async fn restore(s: &Session, args: &RestoreArgs) -> Outcome {
     let plain = traefikee_backup::to_bytes(&backup, &WriteOptions::default())
         .map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
     bar.set_message(format!("restoring into cluster {}", s.profile.meta.name));
-    let path = format!("/api/v1/restore?force={}&dry_run={}", args.force, args.dry_run);
-    let answer = s.client.send_raw(reqwest::Method::POST, &path, Some((plain, "application/x-tar"))).await;
+    let answer = s.client.restore(plain, &RestoreQuery { force: args.force, dry_run: args.dry_run }).await;
     bar.finish_and_clear();
-    let (bytes, _) = answer?;
-    let result: RestoreResult = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::new(ErrorCode::Internal, format!("unexpected answer from the cluster: {e}")))?;
+    let result = answer?;
     if s.format == Format::Json || s.format == Format::Yaml {
         s.print(&result, |_| String::new());
         return Ok(());
@@ -299,7 +169,7 @@ pub fn inspect(format: Format, args: &InspectArgs) -> Outcome {
             .collect(),
         problems: inspection.problems.iter().map(|p| p.to_string()).collect(),
     };
-    print!("{}", crate::output::render(format, &view, table));
+    print!("{}", traefikee_client::output::render(format, &view, table));
     if view.intact {
         Ok(())
     } else {

@@ -1,29 +1,19 @@
 //! `deploy` and `get config`.
 
-use std::time::Duration;
-
-use traefikee_apiserver::types::{DeployResult, DeployedConfig, NodeList};
+use traefikee_apiserver::types::DeployedConfig;
+use traefikee_client::deploy::DeployArgs;
 
 use super::Session;
-use crate::deploy::{report, request, wait_for_version, DeployArgs};
-use crate::failure::{Failure, Outcome};
-use crate::output::{escape, Format};
+use crate::progress::Bar;
+use traefikee_client::output::{escape, Format};
+use traefikee_client::{Failure, Outcome};
 
 pub async fn deploy(s: &Session, args: &DeployArgs) -> Outcome {
-    let req = request(args)?;
-    let result: DeployResult = s.post("/api/v1/config", &req).await?;
-    report(&result);
-    match (args.wait, result.version) {
-        (true, Some(version)) => {
-            wait_for_version(version, Duration::from_secs(args.wait_timeout), || s.get::<NodeList>("/api/v1/nodes"))
-                .await
-        }
-        _ => Ok(()),
-    }
+    traefikee_client::deploy::run(&s.client, args, &Bar::terminal()).await
 }
 
 pub async fn get(s: &Session) -> Outcome {
-    let config: DeployedConfig = s.get("/api/v1/config").await?;
+    let config: DeployedConfig = s.client.config().await?;
     match s.format {
         Format::Json => s.print(&config, |_| String::new()),
         Format::Table | Format::Yaml => {

@@ -10,15 +10,15 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use traefikee_apiserver::types::{ClusterInfo, ExchangeRequest, ExchangeResponse};
+use traefikee_apiserver::types::ExchangeRequest;
 use traefikee_apiserver::ErrorCode;
 use traefikee_pki::{inspect_cert_pem, new_key_and_csr, Role};
 use traefikee_records::names::check_cluster_name;
 
 use crate::args::ConnectArgs;
-use crate::client::ApiClient;
-use crate::failure::{Failure, Outcome};
 use crate::profile::{KubeTarget, Profile, ProfileMeta, Profiles};
+use traefikee_client::{Client, Target};
+use traefikee_client::{Failure, Outcome};
 
 const FILES: [&str; 3] = ["ca.pem", "cert.pem", "key.pem"];
 
@@ -124,22 +124,16 @@ pub async fn exchange(
         .hint("connect takes the credentials written by `traefikee bootstrap` or `traefikeectl credentials create`"));
     }
     let cluster_id = info.identity.cluster_id.clone();
-    let provisional = Profile {
-        meta: ProfileMeta {
-            name: clustername.clone().unwrap_or_else(|| cluster_id.clone()),
-            cluster_id: cluster_id.clone(),
-            operator: String::new(),
-            api_address: api_address.clone(),
-            api_addresses: Vec::new(),
-            kubernetes: None,
-        },
-        dir: Default::default(),
-        ca_pem: creds.ca_pem.clone(),
-        cert_pem: String::new(),
-        key_pem: String::new(),
-    };
-    let client = ApiClient::with_identity(&provisional, &creds.cert_pem, &creds.key_pem, Some(cluster_id.clone()))?;
-    let cluster: ClusterInfo = client.get("/api/v1/cluster").await?;
+    let provisional_name = clustername.clone().unwrap_or_else(|| cluster_id.clone());
+    let client = Client::with_identity(&Target {
+        cluster: &provisional_name,
+        cluster_id: Some(&cluster_id),
+        addresses: vec![api_address.clone()],
+        ca_pem: &creds.ca_pem,
+        cert_pem: &creds.cert_pem,
+        key_pem: &creds.key_pem,
+    })?;
+    let cluster = client.cluster_info().await?;
     // The profile's name becomes a directory name: checked before the credential is used.
     let name = match clustername {
         Some(name) => {
@@ -166,10 +160,7 @@ pub async fn exchange(
     step("Retrieving traefikee API credentials");
     let operator = operator.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "admin".into());
     let key = new_key_and_csr(&operator).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
-    let exchanged: ExchangeResponse = match client
-        .post("/api/v1/credentials/exchange", &ExchangeRequest { name: Some(operator), csr_pem: key.csr_pem })
-        .await
-    {
+    let exchanged = match client.exchange(&ExchangeRequest { name: Some(operator), csr_pem: key.csr_pem }).await {
         Ok(r) => {
             println!("ok");
             r

@@ -10,8 +10,8 @@ use traefikee_apiserver::types::{
 
 use super::Session;
 use crate::args::CreateCredentialArgs;
-use crate::failure::{Failure, Outcome};
-use crate::output::{escape, plain_table, upper};
+use traefikee_client::output::{escape, plain_table, upper};
+use traefikee_client::{Failure, Outcome};
 
 fn table(list: &[CredentialInfo]) -> String {
     let rows = list
@@ -28,8 +28,7 @@ pub async fn create(s: &Session, args: CreateCredentialArgs) -> Outcome {
             Failure::refused(format!("{} already holds credentials", dir.display())).hint("pass another --output-dir")
         );
     }
-    let new: NewCredential =
-        s.post("/api/v1/credentials", &CreateCredentialRequest { name: args.name.clone() }).await?;
+    let new: NewCredential = s.client.create_credential(&CreateCredentialRequest { name: args.name.clone() }).await?;
     let fail = |e: std::io::Error| {
         Failure::refused(format!("cannot write {}: {e}", dir.display())).hint(format!(
             "the credentials exist but are lost; revoke them with `traefikeectl credentials revoke {}`",
@@ -63,14 +62,13 @@ pub async fn create(s: &Session, args: CreateCredentialArgs) -> Outcome {
 }
 
 pub async fn list(s: &Session) -> Outcome {
-    let list: CredentialList = s.get("/api/v1/credentials").await?;
+    let list: CredentialList = s.client.credentials().await?;
     s.print(&list, |l| table(&l.credentials));
     Ok(())
 }
 
 pub async fn revoke(s: &Session, credential: &str) -> Outcome {
-    let revoked: Revoked =
-        s.post("/api/v1/credentials/revoke", &RevokeRequest { credential: credential.to_string() }).await?;
+    let revoked: Revoked = s.client.revoke_credential(&RevokeRequest { credential: credential.to_string() }).await?;
     for c in &revoked.revoked {
         println!("Revoked {} {} ({})", escape(&c.name), upper(&c.kind).to_lowercase(), escape(&c.id));
     }

@@ -24,9 +24,9 @@ use traefikee_apiserver::ErrorCode;
 use traefikee_records::names::{check_cluster_name, check_node_name};
 
 use super::Session;
-use crate::failure::{Failure, Outcome};
-use crate::output::Format;
 use crate::profile::Profiles;
+use traefikee_client::output::Format;
+use traefikee_client::{Failure, Outcome};
 
 const CLUSTER_PORT: u16 = 4242;
 const API_PORT: u16 = 55055;
@@ -481,7 +481,7 @@ async fn run_install(
     }
     progress.inc(1);
     let session = Session::open(Some(name), Format::Table).await?;
-    let tokens: Tokens = session.get("/api/v1/tokens").await?;
+    let tokens: Tokens = session.client.tokens().await?;
 
     let peers = format!("{first_ip}:{CLUSTER_PORT}");
     for (node, ip) in &controllers[1..] {
@@ -507,7 +507,7 @@ async fn run_install(
         let progress = &progress;
         let reported = &reported;
         async move {
-            let list: NodeList = session.get("/api/v1/nodes").await.ok()?;
+            let list: NodeList = session.client.nodes().await.ok()?;
             let ready = list.nodes.iter().filter(|n| n.status == Status::Ready).count();
             let has_leader = list.nodes.iter().any(|n| n.role == NodeRole::ControlNode && n.leader);
             let now = ready.max(1) as u64;

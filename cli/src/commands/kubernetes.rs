@@ -9,16 +9,16 @@
 
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use traefikee_apiserver::ErrorCode;
 use traefikee_kube::{Credentials, InstallOptions, KubeError, Seed, Step};
 
 use super::connect::{OneTime, Source};
 use super::install::{InstallArgs, UninstallArgs};
 use crate::args::ConnectArgs;
-use crate::failure::{Failure, Outcome};
-use crate::output::Format;
 use crate::profile::Profiles;
+use crate::progress::spinner;
+use traefikee_client::output::Format;
+use traefikee_client::{Failure, Outcome};
 
 fn kube_failure(e: KubeError) -> Failure {
     match e {
@@ -37,23 +37,13 @@ pub async fn forward(namespace: &str) -> Result<traefikee_kube::ApiForward, Fail
     traefikee_kube::forward_api(client, namespace).await.map_err(kube_failure)
 }
 
-fn spinner() -> ProgressBar {
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
-}
-
 /// The options `install --kubernetes` asks for, with a fresh seed or one from a backup.
 fn options(clustername: Option<String>, args: &InstallArgs) -> Result<InstallOptions, Failure> {
     let created_by = "traefikeectl install --kubernetes";
     let seed = match &args.archivepath {
         Some(path) => {
-            let passphrase = super::backup::read_passphrase(args.passphrase_file.as_deref())?;
-            let backup = super::backup::read_archive(path, passphrase.as_deref())?;
+            let passphrase = traefikee_client::backup::read_passphrase(args.passphrase_file.as_deref())?;
+            let backup = traefikee_client::backup::read_archive(path, passphrase.as_deref())?;
             let seed = traefikee_records::seed::from_backup(&backup, created_by)
                 .map_err(|e| Failure::refused(format!("{}: {e}", path.display())).hint("nothing was installed"))?;
             // The archive names the cluster, and so the profile's directory.
@@ -100,7 +90,7 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
         return dry_run(&opts, format);
     }
     let client = client().await?;
-    let bar = spinner();
+    let bar = spinner("");
     let installed = traefikee_kube::install(client.clone(), &opts, &|step: Step| {
         if bar.is_hidden() {
             eprintln!("{step}");
@@ -170,7 +160,7 @@ pub async fn connect(clustername: Option<String>, args: &ConnectArgs) -> Outcome
 pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Outcome {
     let name = clustername.unwrap_or_else(|| traefikee_kube::DEFAULT_CLUSTER_NAME.to_owned());
     let client = client().await?;
-    let bar = spinner();
+    let bar = spinner("");
     bar.set_message(format!("Removing cluster {name} from namespace {}", args.namespace));
     let removed = traefikee_kube::uninstall(client, &args.namespace, &name).await;
     bar.finish_and_clear();

@@ -2,19 +2,19 @@
 
 use traefikee_apiserver::types::{ClusterInfo, NodeList, RemovedNode};
 
-use super::{encode_segment, Session};
-use crate::failure::Outcome;
-use crate::output;
+use super::Session;
+use traefikee_client::output;
+use traefikee_client::Outcome;
 
 pub async fn list(s: &Session, details: bool) -> Outcome {
-    let list: NodeList = s.get("/api/v1/nodes").await?;
+    let list: NodeList = s.client.nodes().await?;
     output::warn_stale(list.warning.as_deref());
     s.print(&list, |l| output::nodes_table(l, details));
     Ok(())
 }
 
 pub async fn remove(s: &Session, node: &str) -> Outcome {
-    let removed: RemovedNode = s.delete(&format!("/api/v1/nodes/{}", encode_segment(node))).await?;
+    let removed: RemovedNode = s.client.remove_node(node).await?;
     println!(
         "Node {} ({}) removed from the cluster",
         output::escape(&removed.removed.name),
@@ -24,7 +24,7 @@ pub async fn remove(s: &Session, node: &str) -> Outcome {
 }
 
 pub async fn status(s: &Session) -> Outcome {
-    let info: ClusterInfo = s.get("/api/v1/cluster").await?;
+    let info: ClusterInfo = s.client.cluster_info().await?;
     output::warn_stale(info.warning.as_deref());
     s.print(&info, output::cluster_info);
     Ok(())

@@ -3,8 +3,8 @@
 use traefikee_apiserver::types::Tokens;
 
 use super::Session;
-use crate::failure::Outcome;
-use crate::output::escape;
+use traefikee_client::output::escape;
+use traefikee_client::Outcome;
 
 fn exports(t: &Tokens) -> String {
     format!(
@@ -15,13 +15,13 @@ fn exports(t: &Tokens) -> String {
 }
 
 pub async fn show(s: &Session) -> Outcome {
-    let t: Tokens = s.get("/api/v1/tokens").await?;
+    let t: Tokens = s.client.tokens().await?;
     s.print(&t, exports);
     Ok(())
 }
 
 pub async fn rotate(s: &Session) -> Outcome {
-    let t: Tokens = s.post("/api/v1/tokens/rotate", &()).await?;
+    let t: Tokens = s.client.rotate_tokens().await?;
     eprintln!("Join tokens rotated: the previous ones are refused from now on.");
     s.print(&t, exports);
     Ok(())

@@ -1,11 +1,10 @@
 //! `version`: the client's, then the cluster's.
 
 use serde::Serialize;
-use traefikee_apiserver::types::ClusterInfo;
 
 use super::Session;
-use crate::failure::Outcome;
-use crate::output::{escape, render, Format};
+use traefikee_client::output::{escape, render, Format};
+use traefikee_client::Outcome;
 
 #[derive(Serialize)]
 struct Versions {
@@ -17,7 +16,7 @@ struct Versions {
 pub async fn run(clustername: Option<&str>, format: Format) -> Outcome {
     let client = traefikee_apiserver::VERSION.to_string();
     let server = match Session::open(clustername, format).await {
-        Ok(s) => s.get::<ClusterInfo>("/api/v1/cluster").await,
+        Ok(s) => s.client.cluster_info().await,
         Err(f) => Err(f),
     };
     let (info, failure) = match server {

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use traefikee_cli::output::Format;
+use traefikee_client::output::Format;
 use traefikee_records::names::{parse_cluster_name, parse_node_name};
 
 pub const DEFAULT_STATEDIR: &str = "/var/lib/traefikee_state";
@@ -261,7 +261,7 @@ pub enum TokensCommand {
 #[derive(Debug, Args)]
 pub struct DeployCmdArgs {
     #[command(flatten)]
-    pub deploy: traefikee_cli::deploy::DeployArgs,
+    pub deploy: traefikee_client::deploy::DeployArgs,
 
     #[command(flatten)]
     pub socket: SocketArgs,
@@ -270,7 +270,7 @@ pub struct DeployCmdArgs {
 #[derive(Debug, Args)]
 pub struct BackupCmdArgs {
     #[command(flatten)]
-    pub backup: traefikee_cli::commands::backup::BackupArgs,
+    pub backup: traefikee_client::backup::BackupArgs,
 
     #[command(flatten)]
     pub socket: SocketArgs,

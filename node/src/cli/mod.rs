@@ -12,7 +12,7 @@ pub use args::Cli;
 use args::Command;
 
 use traefikee_apiserver::ErrorCode;
-pub use traefikee_cli::failure::{Failure, Outcome};
+pub use traefikee_client::{Failure, Outcome};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -64,7 +64,7 @@ struct Restored {
 }
 
 fn load_archive(path: &Path, passphrase_file: Option<&Path>) -> Result<Restored, Failure> {
-    use traefikee_cli::commands::backup::{read_archive, read_passphrase};
+    use traefikee_client::backup::{read_archive, read_passphrase};
     let passphrase = read_passphrase(passphrase_file)?;
     let backup = read_archive(path, passphrase.as_deref())?;
     let refused = |e: traefikee_apiserver::ApiError| {

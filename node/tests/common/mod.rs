@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{json, Value};
-use traefikee_node::local_client::LocalClient;
+use traefikee_apiserver::types::CreateCredentialRequest;
+use traefikee_client::Client;
 use traefikee_pki::tls::{client_config, ServerTrust};
 use traefikee_testkit::Cluster;
 
@@ -31,8 +33,20 @@ pub fn node_client(identity: &Value) -> reqwest::Client {
     client(field("ca_pem"), Some((field("cert_pem"), field("key_pem"))), None)
 }
 
-pub fn local(c: &Cluster, i: usize) -> LocalClient {
-    LocalClient::new(&c.node(i).socket())
+/// The API client of a node's local socket.
+pub fn local(c: &Cluster, i: usize) -> Client {
+    Client::local(&c.node(i).socket())
+}
+
+/// An API answer as JSON, for assertions on its fields.
+pub fn json<T: Serialize>(v: T) -> Value {
+    serde_json::to_value(v).unwrap()
+}
+
+/// The configuration version node `i` has applied, read through its socket.
+pub fn deployed_version(c: &Cluster, i: usize) -> Option<u64> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+    rt.block_on(local(c, i).config()).ok().map(|config| config.version)
 }
 
 pub fn raft_term(c: &Cluster, i: usize) -> u64 {
@@ -57,9 +71,8 @@ impl Operator {
 }
 
 pub async fn operator(c: &Cluster, via: usize, name: &str) -> Operator {
-    let created: Value = local(c, via).post("/api/v1/credentials", Some(&json!({ "name": name }))).await.unwrap();
-    let s = |k: &str| created[k].as_str().unwrap().to_string();
-    let (ca, ecert, ekey) = (s("ca_pem"), s("cert_pem"), s("key_pem"));
+    let created = local(c, via).create_credential(&CreateCredentialRequest { name: name.to_string() }).await.unwrap();
+    let (ca, ecert, ekey) = (created.ca_pem, created.cert_pem, created.key_pem);
     let key = traefikee_pki::new_key_and_csr(name).unwrap();
     let enrollment = client(&ca, Some((&ecert, &ekey)), None);
     let resp = enrollment

@@ -1,19 +1,17 @@
 //! `deploy`, shared by `traefikee deploy` (a node's socket) and `traefikeectl deploy` (the API):
 //! the guide's flags, reading the configuration file, and waiting for the data nodes.
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use traefikee_apiserver::types::{
-    ConfigFormat, DeployRequest, DeployResult, EntryPointFlag, NodeList, NodeRole, Status,
-};
+use traefikee_apiserver::types::{ConfigFormat, DeployRequest, DeployResult, EntryPointFlag, NodeRole, Status};
 use traefikee_apiserver::ErrorCode;
 
 use crate::failure::{Failure, Outcome};
 use crate::output::escape;
+use crate::progress::Progress;
+use crate::Client;
 
 #[derive(Debug, Clone, Args)]
 pub struct DeployArgs {
@@ -111,32 +109,36 @@ pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
     })
 }
 
-pub fn report(result: &DeployResult) {
+/// Deploys what `args` describe and, with `--wait`, waits for the data nodes.
+pub async fn run(client: &Client, args: &DeployArgs, progress: &dyn Progress) -> Outcome {
+    let result = client.deploy(&request(args)?).await?;
+    report(&result);
+    match (args.wait, result.version) {
+        (true, Some(version)) => {
+            wait_for_version(client, version, Duration::from_secs(args.wait_timeout), progress).await
+        }
+        _ => Ok(()),
+    }
+}
+
+fn report(result: &DeployResult) {
     match result.version {
         Some(v) => println!("✔ Configuration version {v} deployed: {}", escape(&result.summary)),
         None => println!("✔ The configuration is valid: {} (nothing was deployed)", escape(&result.summary)),
     }
 }
 
-/// Waits until every data node that is up runs `version`, with a progress bar on a terminal.
-pub async fn wait_for_version<F, Fut>(version: u64, timeout: Duration, mut fetch: F) -> Outcome
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<NodeList, Failure>>,
-{
-    let bar = ProgressBar::new(0);
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} waiting for the data nodes {bar:30} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(100));
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+/// Waits until every data node that is up runs `version`.
+async fn wait_for_version(client: &Client, version: u64, timeout: Duration, progress: &dyn Progress) -> Outcome {
+    let result = wait(client, version, timeout, progress).await;
+    progress.clear();
+    result
+}
+
+async fn wait(client: &Client, version: u64, timeout: Duration, progress: &dyn Progress) -> Outcome {
     let deadline = Instant::now() + timeout;
     loop {
-        let list = fetch().await?;
+        let list = client.nodes().await?;
         let live: Vec<_> =
             list.nodes.iter().filter(|n| n.role == NodeRole::DataNode && n.status == Status::Ready).collect();
         let done = live.iter().filter(|n| n.config_version.is_some_and(|v| v >= version)).count();
@@ -151,10 +153,9 @@ where
                 Some(format!("{} ({runs}): {}", escape(&n.name), escape(&r.error)))
             })
             .collect();
-        bar.set_length(live.len() as u64);
-        bar.set_position(done as u64);
+        progress.count("waiting for the data nodes", done as u64, live.len() as u64);
         if !refused.is_empty() && done + refused.len() == live.len() {
-            bar.finish_and_clear();
+            progress.clear();
             return Err(Failure::new(
                 ErrorCode::Conflict,
                 format!(
@@ -167,7 +168,7 @@ where
             .hint("the configuration is deployed but not served there: fix it and deploy again (`traefikeectl list-nodes --details` shows each refusal)"));
         }
         if done == live.len() {
-            bar.finish_and_clear();
+            progress.clear();
             println!(
                 "✔ {done} data node{} run{} version {version}",
                 if done == 1 { "" } else { "s" },
@@ -176,7 +177,7 @@ where
             return Ok(());
         }
         if Instant::now() >= deadline {
-            bar.finish_and_clear();
+            progress.clear();
             let late: Vec<String> = live
                 .iter()
                 .filter(|n| n.config_version.is_none_or(|v| v < version))

@@ -1,17 +1,29 @@
-//! The API client: mutual TLS with the profile's credential, trying the given address first
-//! and then the other controllers' when one does not answer.
+//! The mTLS transport: the operator's credential, trying the preferred controller first and
+//! then the others when one does not answer or cannot serve.
 
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use traefikee_apiserver::{ErrorBody, ErrorCode};
+use traefikee_apiserver::ErrorCode;
 use traefikee_pki::tls::{client_config, ServerTrust};
 
+use crate::api::decode;
 use crate::failure::Failure;
-use crate::profile::Profile;
 
-pub struct ApiClient {
+/// Where a cluster's API is and how to prove who we are to it.
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    /// The cluster's name, for messages.
+    pub cluster: &'a str,
+    /// The cluster id its controllers' certificates must carry (none while connecting).
+    pub cluster_id: Option<&'a str>,
+    /// The controllers' API addresses, the preferred one first.
+    pub addresses: Vec<String>,
+    pub ca_pem: &'a str,
+    pub cert_pem: &'a str,
+    pub key_pem: &'a str,
+}
+
+pub(crate) struct MtlsTransport {
     http: reqwest::Client,
     addresses: Vec<String>,
     cluster: String,
@@ -59,31 +71,26 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     last
 }
 
-impl ApiClient {
-    /// A client for the profile's cluster, authenticated with its credential.
-    pub fn new(profile: &Profile) -> Result<ApiClient, Failure> {
-        let info = traefikee_pki::inspect_cert_pem(&profile.cert_pem)
+impl MtlsTransport {
+    /// A transport presenting `target`'s certificate, refused at once if it has expired.
+    pub fn operator(target: &Target<'_>) -> Result<MtlsTransport, Failure> {
+        let info = traefikee_pki::inspect_cert_pem(target.cert_pem)
             .map_err(|e| Failure::refused(format!("the profile's certificate is unreadable: {e}")))?;
         if info.not_after < time::OffsetDateTime::now_utc() {
             return Err(Failure::new(
                 ErrorCode::Unauthenticated,
-                format!("your credential for cluster {} expired on {}", profile.meta.name, info.not_after.date()),
+                format!("your credential for cluster {} expired on {}", target.cluster, info.not_after.date()),
             )
             .hint("ask an operator for new credentials: traefikeectl credentials create NAME"));
         }
-        Self::with_identity(profile, &profile.cert_pem, &profile.key_pem, Some(profile.meta.cluster_id.clone()))
+        Self::with_identity(target)
     }
 
-    /// A client presenting any certificate (e.g. the one-time credential during `connect`).
-    pub fn with_identity(
-        profile: &Profile,
-        cert_pem: &str,
-        key_pem: &str,
-        cluster_id: Option<String>,
-    ) -> Result<ApiClient, Failure> {
+    /// A transport presenting any certificate (e.g. the one-time credential during `connect`).
+    pub fn with_identity(target: &Target<'_>) -> Result<MtlsTransport, Failure> {
         let tls = client_config(
-            ServerTrust::Cluster { ca_pem: profile.ca_pem.clone(), cluster_id },
-            Some((cert_pem, key_pem)),
+            ServerTrust::Cluster { ca_pem: target.ca_pem.to_owned(), cluster_id: target.cluster_id.map(str::to_owned) },
+            Some((target.cert_pem, target.key_pem)),
         )
         .map_err(|e| Failure::refused(format!("the credentials are unusable: {e}")))?;
         let http = reqwest::Client::builder()
@@ -92,53 +99,25 @@ impl ApiClient {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| Failure::new(ErrorCode::Internal, format!("HTTP client: {e}")))?;
-        Ok(ApiClient { http, addresses: profile.addresses(), cluster: profile.meta.name.clone() })
+        Ok(MtlsTransport { http, addresses: target.addresses.clone(), cluster: target.cluster.to_owned() })
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
-        self.send::<(), T>(reqwest::Method::GET, path, None).await.map(|(v, _)| v)
+    /// The address tried first.
+    pub fn first_address(&self) -> Option<&str> {
+        self.addresses.first().map(String::as_str)
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, Failure> {
-        self.send(reqwest::Method::POST, path, Some(body)).await.map(|(v, _)| v)
-    }
-
-    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
-        self.send::<(), T>(reqwest::Method::DELETE, path, None).await.map(|(v, _)| v)
-    }
-
-    /// Sends to each address in turn until one answers; returns the answer and the address.
-    pub async fn send<B: Serialize, T: DeserializeOwned>(
+    /// Sends to each address in turn until one answers; returns the successful answer's
+    /// bytes and the address that gave it.
+    pub async fn send(
         &self,
-        method: reqwest::Method,
+        method: http::Method,
         path: &str,
-        body: Option<&B>,
-    ) -> Result<(T, String), Failure> {
-        let body = match body {
-            Some(b) => Some((
-                serde_json::to_vec(b).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?,
-                "application/json",
-            )),
-            None => None,
-        };
-        let (bytes, addr) = self.send_raw(method, path, body).await?;
-        let value = serde_json::from_slice(&bytes)
-            .map_err(|e| Failure::new(ErrorCode::Internal, format!("unexpected answer from the cluster: {e}")))?;
-        Ok((value, addr))
-    }
-
-    /// As [`ApiClient::send`] with a body of any content type (a backup archive), returning
-    /// the successful answer's bytes as they came.
-    pub async fn send_raw(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<(Vec<u8>, &str)>,
+        body: Option<(bytes::Bytes, &str)>,
     ) -> Result<(bytes::Bytes, String), Failure> {
-        let body = body.map(|(b, ct)| (bytes::Bytes::from(b), ct.to_owned()));
         // A write carries a key of its own, the same to every controller it is sent to: one
         // that answered "no quorum" may still hold it, and the cluster applies it at most once.
-        let key = (method != reqwest::Method::GET).then(|| format!("{:032x}", rand::random::<u128>()));
+        let key = (method != http::Method::GET).then(|| format!("{:032x}", rand::random::<u128>()));
         let mut tried = Vec::new();
         let mut unavailable = None;
         for addr in &self.addresses {
@@ -147,7 +126,7 @@ impl ApiClient {
                 req = req.header(traefikee_apiserver::idempotency::HEADER, key.as_str());
             }
             if let Some((b, ct)) = &body {
-                req = req.header("content-type", ct.as_str()).body(b.clone());
+                req = req.header("content-type", *ct).body(b.clone());
             }
             match req.send().await {
                 // A controller cut off from the others, or without a leader: another may do.
@@ -199,13 +178,7 @@ async fn read_answer(resp: reqwest::Response) -> Result<bytes::Bytes, Failure> {
     let status = resp.status();
     let bytes =
         resp.bytes().await.map_err(|e| Failure::new(ErrorCode::Unavailable, format!("reading the answer: {e}")))?;
-    if status.is_success() {
-        return Ok(bytes);
-    }
-    match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => Err(body.error.into()),
-        Err(_) => Err(Failure::new(ErrorCode::Internal, format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))),
-    }
+    decode(status, bytes)
 }
 
 #[cfg(test)]
@@ -213,33 +186,26 @@ mod tests {
     use traefikee_pki::{CaBundle, Identity, Role, Validity};
 
     use super::*;
-    use crate::profile::ProfileMeta;
-
-    fn profile_with(validity: Validity) -> Profile {
-        let ca = CaBundle::generate("t", "c1").unwrap();
-        let (cert, key) = ca.issue_with_new_key(&Identity::new("c1", Role::Operator, "alice"), validity).unwrap();
-        Profile {
-            meta: ProfileMeta {
-                name: "t".into(),
-                cluster_id: "c1".into(),
-                operator: "alice".into(),
-                api_address: "127.0.0.1:1".into(),
-                api_addresses: vec![],
-                kubernetes: None,
-            },
-            dir: Default::default(),
-            ca_pem: ca.cert_pem,
-            cert_pem: cert.cert_pem,
-            key_pem: key,
-        }
-    }
 
     #[test]
     fn an_expired_credential_is_reported_before_any_request() {
-        let err = ApiClient::new(&profile_with(Validity { days: -1 })).err().expect("refused");
+        let ca = CaBundle::generate("t", "c1").unwrap();
+        let attempt = |validity| {
+            let (cert, key) = ca.issue_with_new_key(&Identity::new("c1", Role::Operator, "alice"), validity).unwrap();
+            let target = Target {
+                cluster: "t",
+                cluster_id: Some("c1"),
+                addresses: vec!["127.0.0.1:1".into()],
+                ca_pem: &ca.cert_pem,
+                cert_pem: &cert.cert_pem,
+                key_pem: &key,
+            };
+            MtlsTransport::operator(&target).map(|_| ())
+        };
+        let err = attempt(Validity { days: -1 }).expect_err("refused");
         assert_eq!(err.code, ErrorCode::Unauthenticated.exit_code());
         assert!(err.message.contains("expired on"), "{}", err.message);
         assert!(err.hint.unwrap().contains("credentials create"));
-        assert!(ApiClient::new(&profile_with(Validity::OPERATOR)).is_ok());
+        assert!(attempt(Validity::OPERATOR).is_ok());
     }
 }
