@@ -8,6 +8,8 @@
 mod apply;
 mod packed;
 mod read;
+#[cfg(test)]
+mod tests;
 
 pub use read::{SmDb, StateError};
 
