@@ -73,6 +73,16 @@ impl ApiError {
         ApiError { code, message: message.into(), hint: None }
     }
 
+    /// The error an unsuccessful answer carries: the API's error shape, or, for a body that
+    /// is not one (a proxy in the way, a crash), the status and the body as text. Every client
+    /// of the API and of the cluster port decodes errors with this.
+    pub fn from_answer(status: StatusCode, body: &[u8]) -> ApiError {
+        match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(b) => b.error,
+            Err(_) => ApiError::internal(format!("HTTP {status}: {}", String::from_utf8_lossy(body))),
+        }
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

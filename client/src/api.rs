@@ -11,7 +11,7 @@ use traefikee_apiserver::types::{
     ExchangeRequest, ExchangeResponse, NewCredential, NodeList, RemovedNode, RestoreQuery, RestoreResult,
     RevokeRequest, Revoked, Tokens,
 };
-use traefikee_apiserver::{ErrorBody, ErrorCode};
+use traefikee_apiserver::{ApiError, ErrorCode};
 
 use crate::failure::Failure;
 use crate::local::LocalTransport;
@@ -175,10 +175,7 @@ pub(crate) fn decode(status: http::StatusCode, bytes: Bytes) -> Result<Bytes, Fa
     if status.is_success() {
         return Ok(bytes);
     }
-    match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => Err(body.error.into()),
-        Err(_) => Err(Failure::new(ErrorCode::Internal, format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))),
-    }
+    Err(ApiError::from_answer(status, &bytes).into())
 }
 
 /// Percent-encodes a path segment (node names are host names, but be safe).

@@ -446,7 +446,7 @@ impl Controller {
                     Some(r) if &r.serial != serial => Some(Err(not_issued(caller))),
                     Some(r) if r.revoked.is_some() => Some(Err(revoked(serial))),
                     Some(r) => match &r.consumed {
-                        Some(used) => Some(Err(crate::api::already_used(used))),
+                        Some(used) => Some(Err(crate::controller::already_used(used))),
                         None => Some(Ok(())),
                     },
                     None => None,

@@ -111,7 +111,7 @@ pub fn spawn_pending_removals(controller: &Arc<Controller>, statedir: &Path) {
             }
             let id = left[0];
             let origin = Origin::System { what: "traefikee recover".into() };
-            match controller.remove_node(id, origin).await {
+            match controller.remove_here(id, origin).await {
                 Ok(()) => {
                     tracing::info!(node = %keys::node_id_text(id), "recovery: the lost control node is removed from the cluster");
                     left.remove(0);
