@@ -273,6 +273,18 @@ pub enum ConfigFormat {
     Json,
 }
 
+impl ConfigFormat {
+    /// The format a file's extension names (`.yml`, `.yaml`, `.toml`, `.json`, any case).
+    pub fn from_path(path: &std::path::Path) -> Option<ConfigFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "yml" | "yaml" => Some(ConfigFormat::Yaml),
+            "toml" => Some(ConfigFormat::Toml),
+            "json" => Some(ConfigFormat::Json),
+            _ => None,
+        }
+    }
+}
+
 /// An entry point given on the command line (`--entryPoints='Name:https Address::443 TLS'`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

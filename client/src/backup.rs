@@ -107,7 +107,7 @@ async fn take(
         ..WriteOptions::default()
     };
     let mut advance = |done: u64, total: u64| progress.bytes(step, done, total);
-    traefikee_backup::write(&backup, &path, &options, &mut advance).map_err(|e| Failure::refused(e.to_string()))?;
+    traefikee_backup::write(&backup, &path, &options, &mut advance).map_err(|e| Failure::io(e.to_string()))?;
     progress.clear();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(

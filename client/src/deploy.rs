@@ -82,18 +82,10 @@ pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
     }
     let (content, format) = match &args.configfile {
         Some(path) => {
-            let format = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-                Some("yml" | "yaml") => ConfigFormat::Yaml,
-                Some("toml") => ConfigFormat::Toml,
-                Some("json") => ConfigFormat::Json,
-                _ => {
-                    return Err(Failure::new(
-                        ErrorCode::InvalidRequest,
-                        format!("{}: unknown configuration format", path.display()),
-                    )
-                    .hint("name the file .yml, .yaml, .toml or .json"))
-                }
-            };
+            let format = ConfigFormat::from_path(path).ok_or_else(|| {
+                Failure::new(ErrorCode::InvalidRequest, format!("{}: unknown configuration format", path.display()))
+                    .hint("name the file .yml, .yaml, .toml or .json")
+            })?;
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::new(ErrorCode::InvalidRequest, format!("cannot read {}: {e}", path.display())))?;
             (Some(text), format)

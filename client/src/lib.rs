@@ -20,5 +20,5 @@ pub mod output;
 pub mod progress;
 
 pub use api::Client;
-pub use failure::{Failure, Outcome};
+pub use failure::{Failure, Outcome, EXIT_IO};
 pub use mtls::Target;

@@ -75,7 +75,7 @@ impl MtlsTransport {
     /// A transport presenting `target`'s certificate, refused at once if it has expired.
     pub fn operator(target: &Target<'_>) -> Result<MtlsTransport, Failure> {
         let info = traefikee_pki::inspect_cert_pem(target.cert_pem)
-            .map_err(|e| Failure::refused(format!("the profile's certificate is unreadable: {e}")))?;
+            .map_err(|e| Failure::io(format!("the profile's certificate is unreadable: {e}")))?;
         if info.not_after < time::OffsetDateTime::now_utc() {
             return Err(Failure::new(
                 ErrorCode::Unauthenticated,
@@ -98,7 +98,7 @@ impl MtlsTransport {
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| Failure::new(ErrorCode::Internal, format!("HTTP client: {e}")))?;
+            .map_err(|e| Failure::internal(format!("HTTP client: {e}")))?;
         Ok(MtlsTransport { http, addresses: target.addresses.clone(), cluster: target.cluster.to_owned() })
     }
 

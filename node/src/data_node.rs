@@ -14,12 +14,23 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use traefikee_apiserver::types::{ConfigRefusal, NodeList};
 use traefikee_apiserver::ApiError;
-use traefikee_proxy::config::{load_document, Format};
+use traefikee_proxy::config::{parse_document, Format};
 use traefikee_proxy::engine::{Engine, EngineOptions};
 
 use crate::controller::{decode, peer_client};
 use crate::statedir::{write_private, NodeIdentity};
 use crate::wire::{ConfigUpdate, Heartbeat, HeartbeatResponse};
+
+/// Why a data node does not serve a configuration it received (it keeps the previous one).
+#[derive(Debug, thiserror::Error)]
+enum ServeError {
+    #[error("{0}")]
+    Parse(#[from] traefikee_proxy::config::ParseError),
+    #[error("{0}")]
+    Apply(#[from] traefikee_proxy::engine::ApplyError),
+    #[error("the parse was interrupted: {0}")]
+    Interrupted(#[from] tokio::task::JoinError),
+}
 
 const SAVED_CONFIG: &str = "config.json";
 const SAVED_CONTROLLERS: &str = "controllers.json";
@@ -41,7 +52,6 @@ pub struct DataNode {
     client: reqwest::Client,
     controllers: Mutex<Vec<String>>,
     leader: Mutex<Option<String>>,
-    running: AtomicU64,
     /// The newest version received from the feed, served or refused: the feed's cursor.
     received: AtomicU64,
     /// The newest version this node refused to serve, and why; reported in heartbeats.
@@ -84,7 +94,6 @@ impl DataNode {
             client,
             controllers: Mutex::new(controllers),
             leader: Mutex::new(None),
-            running: AtomicU64::new(0),
             received: AtomicU64::new(0),
             config_refused: Mutex::new(None),
             refusal: Mutex::new(None),
@@ -100,7 +109,7 @@ impl DataNode {
 
     /// The cluster configuration version in force (0: none yet).
     pub fn running(&self) -> u64 {
-        self.running.load(Ordering::Acquire)
+        self.engine.version()
     }
 
     /// Where the feed resumes: after the newest version received, served or not.
@@ -113,19 +122,20 @@ impl DataNode {
         serde_json::from_slice(&bytes).ok()
     }
 
-    async fn apply(&self, document: &str, version: u64) -> Result<(), String> {
+    async fn apply(&self, document: &str, version: u64) -> Result<(), ServeError> {
         // Parsing and validating tens of thousands of routers takes a while: not on the
         // runtime that serves the traffic.
         let text = document.to_string();
-        let doc = tokio::task::spawn_blocking(move || load_document(&text, Format::Json))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        self.engine.apply(doc).await.map_err(|e| e.to_string())?;
-        self.running.store(version, Ordering::Release);
-        let saved =
-            serde_json::to_vec(&SavedConfig { version, document: document.to_string() }).map_err(|e| e.to_string())?;
-        if let Err(e) = write_private(&self.dir.join(SAVED_CONFIG), &saved) {
+        // Parsed here, validated once by the engine.
+        let doc = tokio::task::spawn_blocking(move || parse_document(&text, Format::Json)).await??;
+        self.engine.apply_version(doc, version).await?;
+        // Served already: failing to keep it only means a restart without any controller
+        // serves the previous one.
+        let saved = SavedConfig { version, document: document.to_string() };
+        let kept = serde_json::to_vec(&saved)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| write_private(&self.dir.join(SAVED_CONFIG), &bytes).map_err(|e| e.to_string()));
+        if let Err(e) = kept {
             tracing::warn!("could not keep configuration {version} in the state dir: {e}");
         }
         Ok(())
@@ -191,7 +201,7 @@ impl DataNode {
                                 // Heartbeats report it: `list-nodes --details` and `deploy
                                 // --wait` show the refusal, never a version not served.
                                 *self.config_refused.lock().unwrap_or_else(|p| p.into_inner()) =
-                                    Some(ConfigRefusal { version: update.version, error: e });
+                                    Some(ConfigRefusal { version: update.version, error: e.to_string() });
                             }
                         }
                     }

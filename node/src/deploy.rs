@@ -3,7 +3,9 @@
 
 use traefikee_apiserver::types::{ConfigFormat, DeployRequest};
 use traefikee_apiserver::ApiError;
-use traefikee_proxy::config::{load_document, load_static, parse_document, ConfigDocument, Format};
+use traefikee_proxy::config::{
+    load_document, parse_document, ConfigDocument, EntryPoint, EntryPointHttp, EntryPointTls, Format,
+};
 
 use crate::state::ConfigRecord;
 
@@ -45,14 +47,9 @@ pub fn build(current: Option<&ConfigRecord>, req: &DeployRequest) -> Result<(Str
         }
     };
     for ep in &req.entry_points {
-        let mut value = serde_json::json!({ "address": ep.address });
-        if ep.tls {
-            value["http"] = serde_json::json!({ "tls": {} });
-        }
-        let text = serde_json::json!({ "entryPoints": { ep.name.clone(): value } }).to_string();
-        let parsed =
-            load_static(&text, Format::Json).map_err(|e| invalid(format!("--entryPoints {}: {e}", ep.name)))?;
-        doc.static_config.entry_points.extend(parsed.entry_points);
+        let http = ep.tls.then(|| EntryPointHttp { tls: Some(EntryPointTls::default()), ..Default::default() });
+        let entry_point = EntryPoint { address: ep.address.clone(), http, ..Default::default() };
+        doc.static_config.entry_points.insert(ep.name.clone(), entry_point);
     }
     for name in &req.default_entry_points {
         match doc.static_config.entry_points.get_mut(name) {

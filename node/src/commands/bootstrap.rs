@@ -37,9 +37,9 @@ pub async fn run(args: BootstrapArgs) -> Outcome {
         );
     }
     let bound = bind(&args.net).await?;
-    let statedir = StateDir::open(&args.net.statedir)
-        .map_err(|e| Failure::refused(e.to_string()).hint("pass another --statedir"))?;
-    if let Some(identity) = statedir.identity().map_err(|e| Failure::refused(e.to_string()))? {
+    let statedir =
+        StateDir::open(&args.net.statedir).map_err(|e| Failure::io(e.to_string()).hint("pass another --statedir"))?;
+    if let Some(identity) = statedir.identity().map_err(|e| Failure::io(e.to_string()))? {
         return resume(identity, statedir, bound).await;
     }
     let creds = &args.mtlscertsoutputdir;
@@ -124,7 +124,7 @@ async fn create(args: &BootstrapArgs, statedir: &StateDir, bound: Bound) -> Outc
         key_pem: key.key_pem.clone(),
         bootstrap: true,
     };
-    statedir.save_identity(&identity).map_err(|e| Failure::refused(e.to_string()))?;
+    statedir.save_identity(&identity).map_err(|e| Failure::io(e.to_string()))?;
     let controller = Controller::start(
         identity,
         statedir,
@@ -264,7 +264,7 @@ async fn resume(identity: NodeIdentity, statedir: StateDir, bound: Bound) -> Out
 fn write_credentials(dir: &Path, ca: &str, cert: &str, key: &str) -> Outcome {
     use std::os::unix::fs::PermissionsExt;
     let fail = |e: &dyn std::fmt::Display| {
-        Failure::refused(format!("cannot write the API credentials to {}: {e}", dir.display()))
+        Failure::io(format!("cannot write the API credentials to {}: {e}", dir.display()))
             .hint("pass a writable --mtlscertsoutputdir")
     };
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;

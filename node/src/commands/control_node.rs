@@ -23,10 +23,10 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
         None => None,
     };
     let bound = bind(&args.net).await?;
-    let statedir = StateDir::open(&args.net.statedir)
-        .map_err(|e| Failure::refused(e.to_string()).hint("pass another --statedir"))?;
+    let statedir =
+        StateDir::open(&args.net.statedir).map_err(|e| Failure::io(e.to_string()).hint("pass another --statedir"))?;
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
-    let (identity, fresh) = match statedir.identity().map_err(|e| Failure::refused(e.to_string()))? {
+    let (identity, fresh) = match statedir.identity().map_err(|e| Failure::io(e.to_string()))? {
         Some(identity) => {
             check_same_cluster(&identity, token.as_ref(), &statedir)?;
             if identity.kind != NodeKind::Controller {
@@ -55,7 +55,7 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
                 api_address: Some(bound.api_advertise.clone()),
             };
             let identity = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?.identity;
-            statedir.save_identity(&identity).map_err(|e| Failure::refused(e.to_string()))?;
+            statedir.save_identity(&identity).map_err(|e| Failure::io(e.to_string()))?;
             (identity, true)
         }
     };
@@ -110,7 +110,7 @@ fn check_same_cluster(identity: &NodeIdentity, token: Option<&JoinToken>, stated
     let Some(token) = token else { return Ok(()) };
     let pin = traefikee_pki::CaBundle { cert_pem: identity.ca_pem.clone(), key_pem: String::new() }
         .pin()
-        .map_err(|e| Failure::refused(format!("the state dir's CA is unreadable: {e}")))?;
+        .map_err(|e| Failure::io(format!("the state dir's CA is unreadable: {e}")))?;
     if pin != token.ca_pin {
         return Err(Failure::refused(format!(
             "state dir {} belongs to another cluster ({} {}) than the token",

@@ -34,14 +34,14 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
     };
     let socket_path = args.socket.traefikeesocket.clone();
     let socket = transport::bind_socket(&socket_path).await.map_err(|e| {
-        Failure::refused(format!("cannot create the socket {}: {e}", socket_path.display()))
+        Failure::io(format!("cannot create the socket {}: {e}", socket_path.display()))
             .hint("pass another --traefikeesocket=PATH")
     })?;
     let statedir =
-        StateDir::open(&args.statedir).map_err(|e| Failure::refused(e.to_string()).hint("pass another --statedir"))?;
+        StateDir::open(&args.statedir).map_err(|e| Failure::io(e.to_string()).hint("pass another --statedir"))?;
     let address = args.listen.map(|ip| ip.to_string()).unwrap_or_else(|| "*".into());
     let mut peers = args.peeraddresses.clone();
-    let identity = match statedir.identity().map_err(|e| Failure::refused(e.to_string()))? {
+    let identity = match statedir.identity().map_err(|e| Failure::io(e.to_string()))? {
         Some(identity) if identity.kind == NodeKind::Proxy => {
             tracing::info!(node = %identity.name, cluster = %identity.cluster_id, "restarting from the state dir");
             identity
@@ -61,7 +61,7 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
             let target = JoinTarget { kind: NodeKind::Proxy, name, address: address.clone(), api_address: None };
             let deadline = Instant::now() + Duration::from_secs(args.timeout);
             let joined = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?;
-            statedir.save_identity(&joined.identity).map_err(|e| Failure::refused(e.to_string()))?;
+            statedir.save_identity(&joined.identity).map_err(|e| Failure::io(e.to_string()))?;
             // Every controller, not only the ones we were told of: heartbeats reach them all
             // from the first second.
             peers.extend(joined.controllers);
@@ -70,7 +70,7 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
     };
     let node = DataNode::start(identity, statedir.path().to_path_buf(), options, &peers, address)
         .await
-        .map_err(|e| Failure::refused(format!("cannot start the proxy: {e}")))?;
+        .map_err(|e| Failure::io(format!("cannot start the proxy: {e}")))?;
     node.spawn();
     tokio::spawn(transport::serve_socket(socket, local_api(node.clone())));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -71,7 +71,7 @@ pub async fn bind(net: &ControlNodeNetArgs) -> Result<Bound, Failure> {
         None => net.listen.to_string(),
     };
     let timing = crate::raft::Timing::new(Some(net.raft_heartbeat_interval), net.raft_election_timeout)
-        .map_err(|e| Failure::new(ErrorCode::InvalidRequest, e))?;
+        .map_err(|e| Failure::new(ErrorCode::InvalidRequest, e.to_string()))?;
     let api_addr = net.api_addr.unwrap_or_else(|| SocketAddr::new(net.listen.ip(), 55055));
     let api_advertise = if api_addr.ip().is_unspecified() {
         let host = advertise.rsplit_once(':').map(|(h, _)| h).unwrap_or(&advertise);
@@ -121,7 +121,7 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
 }
 
 /// Exit code of a control node whose Raft stopped on a storage error (EX_IOERR).
-pub const EXIT_STORAGE: u8 = 74;
+pub const EXIT_STORAGE: u8 = traefikee_client::EXIT_IO;
 
 /// Runs until SIGINT/SIGTERM (a clean stop), until the bootstrap node aborts, until this
 /// node learns it was removed, or until Raft stops on a storage error.

@@ -42,7 +42,7 @@ pub async fn run(args: RecoverArgs) -> Outcome {
     })?;
     let identity = statedir
         .identity()
-        .map_err(|e| Failure::refused(e.to_string()))?
+        .map_err(|e| Failure::io(e.to_string()))?
         .ok_or_else(|| Failure::refused(format!("{} holds no node", args.statedir.display())))?;
     if identity.kind != NodeKind::Controller {
         return Err(Failure::refused(format!(
@@ -79,7 +79,7 @@ pub async fn run(args: RecoverArgs) -> Outcome {
         .map_err(|e| Failure::new(ErrorCode::Internal, format!("writing the store: {e}")))?;
     let pending = Pending { remove: others.iter().map(|n| n.id).collect() };
     let bytes = serde_json::to_vec(&pending).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
-    write_private(&statedir.path().join(PENDING), &bytes).map_err(|e| Failure::refused(e.to_string()))?;
+    write_private(&statedir.path().join(PENDING), &bytes).map_err(|e| Failure::io(e.to_string()))?;
     println!(
         "{} is now the only control node of cluster {} (membership entry {index}).",
         identity.name, identity.cluster_id

@@ -77,25 +77,30 @@ impl Default for Timing {
     }
 }
 
+/// Raft timing flags that cannot work together; the message names the flag and a good value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TimingError(String);
+
 impl Timing {
     pub const DEFAULT_HEARTBEAT_MS: u64 = 50;
 
     /// The timing for the flags given; the election timeout defaults from the heartbeat.
-    pub fn new(heartbeat_ms: Option<u64>, election_timeout_ms: Option<u64>) -> Result<Timing, String> {
+    pub fn new(heartbeat_ms: Option<u64>, election_timeout_ms: Option<u64>) -> Result<Timing, TimingError> {
         let heartbeat = heartbeat_ms.unwrap_or(Self::DEFAULT_HEARTBEAT_MS);
         if !(10..=10_000).contains(&heartbeat) {
-            return Err(format!(
+            return Err(TimingError(format!(
                 "--raft.heartbeat-interval={heartbeat} is out of range: give 10 to 10000 milliseconds, about 1.5 times the \
                  longest round trip between control nodes"
-            ));
+            )));
         }
         let election = election_timeout_ms.unwrap_or((3 * heartbeat).max(150));
         if election < 3 * heartbeat || election > 120_000 {
-            return Err(format!(
+            return Err(TimingError(format!(
                 "--raft.election-timeout={election} must be at least 3 times --raft.heartbeat-interval ({}) and at \
                  most 120000 milliseconds: a follower would call elections while its leader is alive",
                 3 * heartbeat
-            ));
+            )));
         }
         Ok(Timing { heartbeat: Duration::from_millis(heartbeat), election_timeout: Duration::from_millis(election) })
     }
@@ -143,7 +148,7 @@ mod tests {
         assert_eq!((config.election_timeout_min, config.election_timeout_max), (900, 1800));
         assert!(wan.write_timeout() > 2 * Duration::from_millis(1800));
         let short = Timing::new(Some(300), Some(600)).unwrap_err();
-        assert!(short.contains("at least 3 times --raft.heartbeat-interval (900)"), "{short}");
-        assert!(Timing::new(Some(5), None).unwrap_err().contains("out of range"));
+        assert!(short.to_string().contains("at least 3 times --raft.heartbeat-interval (900)"), "{short}");
+        assert!(Timing::new(Some(5), None).unwrap_err().to_string().contains("out of range"));
     }
 }

@@ -263,10 +263,20 @@ impl Engine {
         self.shared.metrics.load().render()
     }
 
-    /// Validates, builds and serves `doc`; see the module docs.
+    /// Validates, builds and serves `doc` as the next version; see the module docs.
     pub async fn apply(&self, doc: ConfigDocument) -> Result<AppliedConfig, ApplyError> {
+        self.apply_as(doc, None).await
+    }
+
+    /// As [`Engine::apply`], numbering the configuration `version` (a data node serves the
+    /// cluster's versions, so it and the engine count the same).
+    pub async fn apply_version(&self, doc: ConfigDocument, version: u64) -> Result<AppliedConfig, ApplyError> {
+        self.apply_as(doc, Some(version)).await
+    }
+
+    async fn apply_as(&self, doc: ConfigDocument, version: Option<u64>) -> Result<AppliedConfig, ApplyError> {
         let mut state = self.state.lock().await;
-        let result = self.apply_locked(&mut state, &doc).await;
+        let result = self.apply_locked(&mut state, &doc, version).await;
         self.shared.metrics.load().reloaded(result.is_ok());
         if let Err(e) = &result {
             tracing::error!("configuration refused, the previous one keeps serving: {e}");
@@ -274,7 +284,12 @@ impl Engine {
         result
     }
 
-    async fn apply_locked(&self, state: &mut State, doc: &ConfigDocument) -> Result<AppliedConfig, ApplyError> {
+    async fn apply_locked(
+        &self,
+        state: &mut State,
+        doc: &ConfigDocument,
+        version: Option<u64>,
+    ) -> Result<AppliedConfig, ApplyError> {
         doc.validate()?;
         let statics = &doc.static_config;
 
@@ -356,7 +371,7 @@ impl Engine {
             }
         };
 
-        let version = self.version() + 1;
+        let version = version.unwrap_or(self.version() + 1);
         let built = state::build(
             doc,
             BuildInputs {
