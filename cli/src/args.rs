@@ -1,4 +1,9 @@
-//! The `traefikeectl` command line, as clap types. Command code lives in `crate::commands`.
+//! The `traefikeectl` command line: every clap type of the binary, and nothing else. Command
+//! code lives in `crate::commands`.
+//!
+//! Two argument sets are not here: `deploy`'s `DeployArgs` and `backup`'s `BackupArgs` live in
+//! the `traefikee-client` crate (`traefikee_client::deploy`, `traefikee_client::backup`),
+//! because the `traefikee` daemon's binary offers the same commands with the same flags.
 
 use std::path::PathBuf;
 
@@ -55,11 +60,11 @@ pub enum Command {
     /// Write a backup of the cluster (configuration, certificates, CA, tokens, credentials).
     Backup(BackupCommandArgs),
     /// Restore a backup into the running cluster through Raft, in one step.
-    Restore(crate::commands::backup::RestoreArgs),
+    Restore(RestoreArgs),
     /// Start a cluster on this machine (`--local`), wait until it is healthy, and connect.
-    Install(crate::commands::install::InstallArgs),
+    Install(InstallArgs),
     /// Stop a cluster started by `install --local` and remove its state.
-    Uninstall(crate::commands::install::UninstallArgs),
+    Uninstall(UninstallArgs),
     /// Print the client's and the cluster's versions.
     Version,
     /// Print a shell completion script.
@@ -160,7 +165,36 @@ pub struct BackupCommandArgs {
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
     /// Print an archive's manifest and verify every checksum (no cluster needed).
-    Inspect(crate::commands::backup::InspectArgs),
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The archive.
+    pub file: PathBuf,
+
+    /// Passphrase file, for an encrypted archive.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The archive to restore.
+    #[arg(long, value_name = "PATH")]
+    pub file: PathBuf,
+
+    /// Passphrase file, for an encrypted archive.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Restore an archive of another cluster (its configuration only).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Run every check and say what would change, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +202,82 @@ pub struct AuditArgs {
     /// How many of the newest entries to show.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
+pub struct InstallArgs {
+    /// Start the cluster on this machine: one loopback address per node.
+    #[arg(long)]
+    pub local: bool,
+
+    /// Install on Kubernetes with the current kubeconfig context.
+    #[arg(long)]
+    pub kubernetes: bool,
+
+    /// Number of control nodes (odd numbers tolerate failures best).
+    #[arg(long = "controlnodes", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub control_nodes: u32,
+
+    /// Number of data nodes (proxies; at most 20 with --local).
+    #[arg(long = "datanodes", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub data_nodes: u32,
+
+    /// Serve the dashboard (not implemented yet: refused).
+    #[arg(long)]
+    pub dashboard: bool,
+
+    /// Replace an installation of the same name (--local) or in the same namespace
+    /// (--kubernetes; its state is deleted).
+    #[arg(long)]
+    pub force: bool,
+
+    /// The traefikee binary (default: beside traefikeectl, then $PATH).
+    #[arg(long, env = "TRAEFIKEE_BIN", value_name = "PATH", conflicts_with = "kubernetes")]
+    pub traefikee_bin: Option<PathBuf>,
+
+    /// The namespace to install into (--kubernetes).
+    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+
+    /// The traefikee image the pods run (--kubernetes; default: this version's).
+    #[arg(long, value_name = "IMAGE", conflicts_with = "local")]
+    pub image: Option<String>,
+
+    /// Start the cluster from a backup: same identity, tokens, credentials and
+    /// configuration (--kubernetes).
+    #[arg(long = "archivepath", value_name = "FILE", conflicts_with = "local")]
+    pub archivepath: Option<PathBuf>,
+
+    /// The backup's passphrase, in a file (with --archivepath).
+    #[arg(long = "passphrase-file", value_name = "FILE", requires = "archivepath")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Print the manifests (YAML, or JSON with -o json) instead of applying them
+    /// (--kubernetes).
+    #[arg(long = "dry-run", conflicts_with = "local")]
+    pub dry_run: bool,
+
+    /// How long to wait for the controllers and proxies to be ready, in seconds.
+    #[arg(long = "wait-timeout", value_name = "SECONDS", default_value_t = 300)]
+    pub wait_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
+pub struct UninstallArgs {
+    /// Stop the local cluster and remove its state, logs and profile.
+    #[arg(long)]
+    pub local: bool,
+
+    /// Remove what `install --kubernetes` created (current kubeconfig context), the
+    /// controllers' volumes included, and the profile.
+    #[arg(long)]
+    pub kubernetes: bool,
+
+    /// The cluster's namespace (--kubernetes).
+    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE)]
+    pub namespace: String,
 }
 
 #[derive(Debug, Args)]

@@ -5,9 +5,6 @@
 //! on both sides: here before it is written or sent, and on the controller before anything
 //! changes.
 
-use std::path::PathBuf;
-
-use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde::Serialize;
 use traefikee_apiserver::types::{RestoreQuery, RestoreResult};
@@ -18,36 +15,8 @@ use traefikee_client::output::{escape, Format};
 use traefikee_client::{Failure, Outcome};
 
 use super::Session;
+use crate::args::{InspectArgs, RestoreArgs};
 use crate::progress::{spinner, Bar};
-
-#[derive(Debug, Args)]
-pub struct InspectArgs {
-    /// The archive.
-    pub file: PathBuf,
-
-    /// Passphrase file, for an encrypted archive.
-    #[arg(long, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct RestoreArgs {
-    /// The archive to restore.
-    #[arg(long, value_name = "PATH")]
-    pub file: PathBuf,
-
-    /// Passphrase file, for an encrypted archive.
-    #[arg(long, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
-
-    /// Restore an archive of another cluster (its configuration only).
-    #[arg(long)]
-    pub force: bool,
-
-    /// Run every check and say what would change, without changing anything.
-    #[arg(long)]
-    pub dry_run: bool,
-}
 
 /// Takes a backup through the API and writes it (atomically, mode 0600).
 pub async fn backup(s: &Session, args: &BackupArgs) -> Outcome {

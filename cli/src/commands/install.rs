@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use traefikee_apiserver::types::{NodeList, NodeRole, Status, Tokens};
@@ -24,6 +23,7 @@ use traefikee_apiserver::ErrorCode;
 use traefikee_records::names::{check_cluster_name, check_node_name};
 
 use super::Session;
+use crate::args::{InstallArgs, UninstallArgs};
 use crate::profile::Profiles;
 use traefikee_client::output::Format;
 use traefikee_client::{Failure, Outcome};
@@ -33,82 +33,6 @@ const API_PORT: u16 = 55055;
 const DEFAULT_NAME: &str = "local";
 /// The variable `start-control-node` and `start-data-node` read their `--token` from.
 const TOKEN_VAR: &str = "TRAEFIKEE_TOKEN";
-
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
-pub struct InstallArgs {
-    /// Start the cluster on this machine: one loopback address per node.
-    #[arg(long)]
-    pub local: bool,
-
-    /// Install on Kubernetes with the current kubeconfig context.
-    #[arg(long)]
-    pub kubernetes: bool,
-
-    /// Number of control nodes (odd numbers tolerate failures best).
-    #[arg(long = "controlnodes", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=9))]
-    pub control_nodes: u32,
-
-    /// Number of data nodes (proxies; at most 20 with --local).
-    #[arg(long = "datanodes", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=1000))]
-    pub data_nodes: u32,
-
-    /// Serve the dashboard (not implemented yet: refused).
-    #[arg(long)]
-    pub dashboard: bool,
-
-    /// Replace an installation of the same name (--local) or in the same namespace
-    /// (--kubernetes; its state is deleted).
-    #[arg(long)]
-    pub force: bool,
-
-    /// The traefikee binary (default: beside traefikeectl, then $PATH).
-    #[arg(long, env = "TRAEFIKEE_BIN", value_name = "PATH", conflicts_with = "kubernetes")]
-    pub traefikee_bin: Option<PathBuf>,
-
-    /// The namespace to install into (--kubernetes).
-    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE)]
-    pub namespace: String,
-
-    /// The traefikee image the pods run (--kubernetes; default: this version's).
-    #[arg(long, value_name = "IMAGE", conflicts_with = "local")]
-    pub image: Option<String>,
-
-    /// Start the cluster from a backup: same identity, tokens, credentials and
-    /// configuration (--kubernetes).
-    #[arg(long = "archivepath", value_name = "FILE", conflicts_with = "local")]
-    pub archivepath: Option<PathBuf>,
-
-    /// The backup's passphrase, in a file (with --archivepath).
-    #[arg(long = "passphrase-file", value_name = "FILE", requires = "archivepath")]
-    pub passphrase_file: Option<PathBuf>,
-
-    /// Print the manifests (YAML, or JSON with -o json) instead of applying them
-    /// (--kubernetes).
-    #[arg(long = "dry-run", conflicts_with = "local")]
-    pub dry_run: bool,
-
-    /// How long to wait for the controllers and proxies to be ready, in seconds.
-    #[arg(long = "wait-timeout", value_name = "SECONDS", default_value_t = 300)]
-    pub wait_timeout: u64,
-}
-
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["local", "kubernetes"])))]
-pub struct UninstallArgs {
-    /// Stop the local cluster and remove its state, logs and profile.
-    #[arg(long)]
-    pub local: bool,
-
-    /// Remove what `install --kubernetes` created (current kubeconfig context), the
-    /// controllers' volumes included, and the profile.
-    #[arg(long)]
-    pub kubernetes: bool,
-
-    /// The cluster's namespace (--kubernetes).
-    #[arg(long, value_name = "NAMESPACE", default_value = traefikee_kube::DEFAULT_NAMESPACE)]
-    pub namespace: String,
-}
 
 /// What `install.json` records.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -13,8 +13,7 @@ use traefikee_apiserver::ErrorCode;
 use traefikee_kube::{Credentials, InstallOptions, KubeError, Seed, Step};
 
 use super::connect::{OneTime, Source};
-use super::install::{InstallArgs, UninstallArgs};
-use crate::args::ConnectArgs;
+use crate::args::{ConnectArgs, InstallArgs, UninstallArgs};
 use crate::profile::Profiles;
 use crate::progress::spinner;
 use traefikee_client::output::Format;
