@@ -8,12 +8,21 @@ use traefikee_client::progress::Progress;
 
 /// A spinner showing `message` on a terminal; hidden otherwise.
 pub fn spinner(message: &str) -> ProgressBar {
+    on_terminal(|| ProgressBar::new_spinner().with_message(message.to_owned()), "{spinner} {msg}")
+}
+
+/// A spinner with a `[done/total]` count and a message on a terminal; hidden otherwise.
+pub fn counter(total: u64) -> ProgressBar {
+    on_terminal(|| ProgressBar::new(total), "{spinner} [{pos}/{len}] {msg}")
+}
+
+/// `make()`'s bar drawn with `template` and ticking when stderr is a terminal; hidden otherwise.
+fn on_terminal(make: impl FnOnce() -> ProgressBar, template: &str) -> ProgressBar {
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-    bar.set_message(message.to_owned());
+    let bar = make();
+    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
     bar.enable_steady_tick(Duration::from_millis(100));
     bar
 }

@@ -1,5 +1,6 @@
-//! `install --kubernetes`, `uninstall --kubernetes` and `connect --kubernetes`, with
-//! `traefikee-kube` doing the Kubernetes side.
+//! `install --kubernetes`, `uninstall --kubernetes` and `connect --kubernetes`, and the port
+//! forward of a Kubernetes profile's session: traefikeectl's side of Kubernetes, with
+//! `traefikee-kube` doing the API calls. `super::install` dispatches here.
 //!
 //! traefikeectl makes the cluster's identity before anything is applied (a CA, the join
 //! tokens, a one-time API credential: `traefikee_records::seed`), because the Secrets that
@@ -77,10 +78,7 @@ fn options(clustername: Option<String>, args: &InstallArgs) -> Result<InstallOpt
 }
 
 pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Format) -> Outcome {
-    if args.dashboard {
-        return Err(Failure::refused("--dashboard is not implemented yet in traefikee")
-            .hint("install without it; `traefikeectl list-nodes` and `get config` show the cluster"));
-    }
+    super::install::refuse_dashboard(args)?;
     let opts = options(clustername, args)?;
     for warning in traefikee_kube::check(&opts).map_err(kube_failure)? {
         eprintln!("warning: {warning}");

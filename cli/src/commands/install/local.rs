@@ -1,6 +1,8 @@
-//! `install --local` and `uninstall --local`: a real cluster of `traefikee` processes on this
-//! machine, each "machine" a loopback address, for a first contact without any
-//! infrastructure.
+//! `install --local` and `uninstall --local`: supervises a real cluster of `traefikee`
+//! processes on this machine, each "machine" a loopback address, for a first contact without
+//! any infrastructure. Starting the processes, recording them in `install.json`, waiting
+//! until they are ready, stopping them and removing what they left are this module's; the
+//! flags are `crate::args`'s and the choice between local and Kubernetes is `super`'s.
 //!
 //! Layout under `$XDG_DATA_HOME/traefikee/<name>` (default `~/.local/share/traefikee`):
 //! `install.json` (what runs where), `logs/<node>.log`, `nodes/<node>/` (state dirs and
@@ -16,15 +18,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use traefikee_apiserver::types::{NodeList, NodeRole, Status, Tokens};
 use traefikee_apiserver::ErrorCode;
 use traefikee_records::names::{check_cluster_name, check_node_name};
 
-use super::Session;
-use crate::args::{InstallArgs, UninstallArgs};
+use crate::args::InstallArgs;
+use crate::commands::{connect, Session};
 use crate::profile::Profiles;
+use crate::progress::counter;
 use traefikee_client::output::Format;
 use traefikee_client::{Failure, Outcome};
 
@@ -230,18 +232,6 @@ impl Launch {
     }
 }
 
-fn bar(total: u64) -> ProgressBar {
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
-}
-
 /// Polls `check` every 50 ms until it gives a value, the deadline passes, or a node exits.
 async fn wait<T, F, Fut>(launch: &mut Launch, timeout: Duration, what: &str, mut check: F) -> Result<T, Failure>
 where
@@ -264,17 +254,13 @@ where
     }
 }
 
-pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Format) -> Outcome {
-    if args.kubernetes {
-        return super::kubernetes::install(clustername, args, format).await;
-    }
+/// `install --local`: starts the cluster, waits until every node is ready and connects a
+/// profile; on any failure, stops what it started and removes its directory.
+pub(super) async fn install(clustername: Option<String>, args: &InstallArgs) -> Outcome {
     if args.data_nodes > 20 {
         return Err(Failure::refused(format!("--datanodes={} is more than 20 for a local cluster", args.data_nodes)));
     }
-    if args.dashboard {
-        return Err(Failure::refused("--dashboard is not implemented yet in traefikee")
-            .hint("install without it; `traefikeectl list-nodes` and `get config` show the cluster"));
-    }
+    super::refuse_dashboard(args)?;
     let name = clustername.unwrap_or_else(|| DEFAULT_NAME.to_owned());
     if args.control_nodes > 1 && args.control_nodes.is_multiple_of(2) {
         eprintln!(
@@ -313,52 +299,46 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
     let mut launch = Launch { dir: dir.clone(), bin, nodes: Vec::new(), children: Vec::new() };
     match run_install(&name, &mut launch, &controllers, &proxies, args).await {
         Ok(()) => {
-            let took = started.elapsed();
-            println!(
-                "✔ Local cluster {name} is up in {:.1}s: {} control node{}, {} data node{}; profile {name:?} connected",
-                took.as_secs_f64(),
-                controllers.len(),
-                if controllers.len() == 1 { "" } else { "s" },
-                proxies.len(),
-                if proxies.len() == 1 { "" } else { "s" },
-            );
-            println!("  state and logs: {}", dir.display());
-            if !proxies.is_empty() {
-                let ips: Vec<&str> = proxies.iter().map(|(_, ip)| ip.as_str()).collect();
-                println!("  proxies listen on {} (entry points without a host bind there)", ips.join(", "));
-            }
-            println!("Next:");
-            println!("  traefikeectl list-nodes");
-            println!("  traefikeectl deploy --entryPoints='Name:web Address::8080' --configfile=dynamic.yaml --wait");
-            if let Some((_, ip)) = proxies.first() {
-                println!("  curl http://{ip}:8080/");
-            }
-            println!(
-                "  traefikeectl uninstall --local{}",
-                if name == DEFAULT_NAME { String::new() } else { format!(" --clustername={name}") }
-            );
+            print_up(&name, &dir, &controllers, &proxies, started.elapsed());
             Ok(())
         }
         Err(f) => {
             let killed = launch.stop();
             let _ = fs::remove_dir_all(&dir);
-            let profiles = Profiles::locate()?;
-            if profiles
-                .read(&name)
-                .ok()
-                .flatten()
-                .is_some_and(|p| launch.nodes.iter().any(|n| p.meta.api_address.starts_with(&n.ip)))
-            {
-                if let Ok(profile_dir) = profiles.dir_of(&name) {
-                    let _ = fs::remove_dir_all(profile_dir);
-                }
-            }
+            remove_profile(&Profiles::locate()?, &name, &launch.nodes);
             let mut f = f;
             f.message = format!("the local cluster could not be installed: {}", f.message);
             let left = if killed > 0 { format!(" ({killed} had to be killed)") } else { String::new() };
             Err(f.hint(format!("everything it started was stopped{left} and {} removed", dir.display())))
         }
     }
+}
+
+/// What `install --local` prints once the cluster is up: where it is and what to do next.
+fn print_up(name: &str, dir: &Path, controllers: &[(String, String)], proxies: &[(String, String)], took: Duration) {
+    println!(
+        "✔ Local cluster {name} is up in {:.1}s: {} control node{}, {} data node{}; profile {name:?} connected",
+        took.as_secs_f64(),
+        controllers.len(),
+        if controllers.len() == 1 { "" } else { "s" },
+        proxies.len(),
+        if proxies.len() == 1 { "" } else { "s" },
+    );
+    println!("  state and logs: {}", dir.display());
+    if !proxies.is_empty() {
+        let ips: Vec<&str> = proxies.iter().map(|(_, ip)| ip.as_str()).collect();
+        println!("  proxies listen on {} (entry points without a host bind there)", ips.join(", "));
+    }
+    println!("Next:");
+    println!("  traefikeectl list-nodes");
+    println!("  traefikeectl deploy --entryPoints='Name:web Address::8080' --configfile=dynamic.yaml --wait");
+    if let Some((_, ip)) = proxies.first() {
+        println!("  curl http://{ip}:8080/");
+    }
+    println!(
+        "  traefikeectl uninstall --local{}",
+        if name == DEFAULT_NAME { String::new() } else { format!(" --clustername={name}") }
+    );
 }
 
 async fn run_install(
@@ -369,7 +349,7 @@ async fn run_install(
     args: &InstallArgs,
 ) -> Outcome {
     let total = (controllers.len() + proxies.len() + 2) as u64;
-    let progress = bar(total);
+    let progress = counter(total);
     let (first, first_ip) = &controllers[0];
     let creds = launch.dir.join("credentials");
     progress.set_message(format!("starting {first}"));
@@ -389,17 +369,10 @@ async fn run_install(
 
     progress.set_message("connecting traefikeectl");
     progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    let one_time = super::connect::read_credentials(&creds)?;
-    let source = super::connect::Source::Dir(creds.clone());
-    super::connect::exchange(
-        Some(name.to_owned()),
-        one_time,
-        source,
-        format!("{first_ip}:{API_PORT}"),
-        None,
-        args.force,
-    )
-    .await?;
+    let one_time = connect::read_credentials(&creds)?;
+    let source = connect::Source::Dir(creds.clone());
+    connect::exchange(Some(name.to_owned()), one_time, source, format!("{first_ip}:{API_PORT}"), None, args.force)
+        .await?;
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     }
@@ -467,24 +440,24 @@ fn uninstall_dir(name: &str, dir: &Path) -> Result<usize, Failure> {
     stop_all(&installed.nodes);
     fs::remove_dir_all(dir).map_err(|e| Failure::refused(format!("cannot remove {}: {e}", dir.display())))?;
     if let Ok(profiles) = Profiles::locate() {
-        if profiles
-            .read(name)
-            .ok()
-            .flatten()
-            .is_some_and(|p| installed.nodes.iter().any(|n| p.meta.api_address.starts_with(&n.ip)))
-        {
-            if let Ok(profile_dir) = profiles.dir_of(name) {
-                let _ = fs::remove_dir_all(profile_dir);
-            }
-        }
+        remove_profile(&profiles, name, &installed.nodes);
     }
     Ok(stopped)
 }
 
-pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Outcome {
-    if args.kubernetes {
-        return super::kubernetes::uninstall(clustername, args).await;
+/// Removes profile `name` if it is this local cluster's (its API address is one of `nodes`'),
+/// not another cluster's of the same name; best effort.
+fn remove_profile(profiles: &Profiles, name: &str, nodes: &[LocalNode]) {
+    if profiles.read(name).ok().flatten().is_some_and(|p| nodes.iter().any(|n| p.meta.api_address.starts_with(&n.ip))) {
+        if let Ok(profile_dir) = profiles.dir_of(name) {
+            let _ = fs::remove_dir_all(profile_dir);
+        }
     }
+}
+
+/// `uninstall --local`: stops the processes `install.json` lists and removes the directory
+/// and the cluster's profile.
+pub(super) fn uninstall(clustername: Option<String>) -> Outcome {
     let name = clustername.unwrap_or_else(|| DEFAULT_NAME.to_owned());
     let dir = install_dir(&name)?;
     let stopped = uninstall_dir(&name, &dir)?;
