@@ -82,7 +82,7 @@ const CURRENT: &str = "current";
 const META: &str = "profile.json";
 
 fn io_failure(path: &Path, e: std::io::Error) -> Failure {
-    Failure::refused(format!("cannot use {}: {e}", path.display()))
+    Failure::io(format!("cannot use {}: {e}", path.display()))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
@@ -152,7 +152,7 @@ impl Profiles {
             Err(e) => return Err(io_failure(&meta_path, e)),
         };
         let meta: ProfileMeta = serde_json::from_slice(&bytes)
-            .map_err(|e| Failure::refused(format!("{} is damaged: {e}", meta_path.display())))?;
+            .map_err(|e| Failure::io(format!("{} is damaged: {e}", meta_path.display())))?;
         let read = |f: &str| fs::read_to_string(dir.join(f)).map_err(|e| io_failure(&dir.join(f), e));
         Ok(Some(Profile { ca_pem: read("ca.pem")?, cert_pem: read("cert.pem")?, key_pem: read("key.pem")?, meta, dir }))
     }
@@ -166,7 +166,7 @@ impl Profiles {
         write_private(&dir.join("ca.pem"), p.ca_pem.as_bytes())?;
         write_private(&dir.join("cert.pem"), p.cert_pem.as_bytes())?;
         write_private(&dir.join("key.pem"), p.key_pem.as_bytes())?;
-        let meta = serde_json::to_vec_pretty(&p.meta).map_err(|e| Failure::refused(e.to_string()))?;
+        let meta = serde_json::to_vec_pretty(&p.meta).map_err(|e| Failure::internal(e.to_string()))?;
         write_private(&dir.join(META), &meta)?;
         write_private(&self.root.join(CURRENT), p.meta.name.as_bytes())?;
         Ok(dir)
@@ -174,7 +174,7 @@ impl Profiles {
 
     /// Rewrites only the metadata (e.g. learned addresses) of an existing profile.
     pub fn update_meta(&self, meta: &ProfileMeta) -> Result<(), Failure> {
-        let bytes = serde_json::to_vec_pretty(meta).map_err(|e| Failure::refused(e.to_string()))?;
+        let bytes = serde_json::to_vec_pretty(meta).map_err(|e| Failure::internal(e.to_string()))?;
         write_private(&self.dir_of(&meta.name)?.join(META), &bytes)
     }
 }

@@ -17,7 +17,7 @@ pub async fn get(s: &Session) -> Outcome {
     match s.format {
         Format::Json => s.print(&config, |_| String::new()),
         Format::Table | Format::Yaml => {
-            let yaml = serde_yaml::to_string(&config.document).map_err(|e| Failure::refused(e.to_string()))?;
+            let yaml = serde_yaml::to_string(&config.document).map_err(|e| Failure::internal(e.to_string()))?;
             print!(
                 "# version {}, deployed {} by {}\n# {}\n{yaml}",
                 config.version,

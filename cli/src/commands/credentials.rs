@@ -30,7 +30,7 @@ pub async fn create(s: &Session, args: CreateCredentialArgs) -> Outcome {
     }
     let new: NewCredential = s.client.create_credential(&CreateCredentialRequest { name: args.name.clone() }).await?;
     let fail = |e: std::io::Error| {
-        Failure::refused(format!("cannot write {}: {e}", dir.display())).hint(format!(
+        Failure::io(format!("cannot write {}: {e}", dir.display())).hint(format!(
             "the credentials exist but are lost; revoke them with `traefikeectl credentials revoke {}`",
             new.id
         ))

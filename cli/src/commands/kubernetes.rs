@@ -173,7 +173,7 @@ pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Out
     let profile_removed = match profiles.read(&name)? {
         Some(p) if p.meta.kubernetes.as_ref().is_some_and(|k| k.namespace == args.namespace) => {
             std::fs::remove_dir_all(profiles.dir_of(&name)?)
-                .map_err(|e| Failure::refused(format!("cannot remove profile {name}: {e}")))?;
+                .map_err(|e| Failure::io(format!("cannot remove profile {name}: {e}")))?;
             true
         }
         _ => false,

@@ -148,11 +148,11 @@ impl Launch {
         token: Option<&str>,
     ) -> Result<(), Failure> {
         let logs = self.dir.join("logs");
-        fs::create_dir_all(&logs).map_err(|e| Failure::refused(format!("cannot create {}: {e}", logs.display())))?;
+        fs::create_dir_all(&logs).map_err(|e| Failure::io(format!("cannot create {}: {e}", logs.display())))?;
         let log_path = logs.join(format!("{name}.log"));
         let log = fs::File::create(&log_path)
-            .map_err(|e| Failure::refused(format!("cannot create {}: {e}", log_path.display())))?;
-        let err = log.try_clone().map_err(|e| Failure::refused(e.to_string()))?;
+            .map_err(|e| Failure::io(format!("cannot create {}: {e}", log_path.display())))?;
+        let err = log.try_clone().map_err(|e| Failure::io(e.to_string()))?;
         let mut command = Command::new(&self.bin);
         command.args(&args).env_remove(TOKEN_VAR);
         if let Some(token) = token {
@@ -164,7 +164,7 @@ impl Launch {
             .stderr(err)
             .process_group(0)
             .spawn()
-            .map_err(|e| Failure::refused(format!("cannot start {}: {e}", self.bin.display())))?;
+            .map_err(|e| Failure::io(format!("cannot start {}: {e}", self.bin.display())))?;
         self.nodes.push(LocalNode { name: name.into(), ip: ip.into(), pid: child.id(), control });
         self.children.push(child);
         self.record()
@@ -177,7 +177,7 @@ impl Launch {
         };
         let path = self.dir.join("install.json");
         fs::write(&path, serde_json::to_vec_pretty(&installed).unwrap_or_default())
-            .map_err(|e| Failure::refused(format!("cannot write {}: {e}", path.display())))
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))
     }
 
     fn node_args(&self, name: &str, ip: &str) -> Vec<String> {
@@ -294,7 +294,7 @@ pub(super) async fn install(clustername: Option<String>, args: &InstallArgs) -> 
         port_free(&format!("{ip}:{CLUSTER_PORT}"))?;
         port_free(&format!("{ip}:{API_PORT}"))?;
     }
-    fs::create_dir_all(&dir).map_err(|e| Failure::refused(format!("cannot create {}: {e}", dir.display())))?;
+    fs::create_dir_all(&dir).map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.display())))?;
     let started = Instant::now();
     let mut launch = Launch { dir: dir.clone(), bin, nodes: Vec::new(), children: Vec::new() };
     match run_install(&name, &mut launch, &controllers, &proxies, args).await {
@@ -429,16 +429,16 @@ fn uninstall_dir(name: &str, dir: &Path) -> Result<usize, Failure> {
     let path = dir.join("install.json");
     let installed: Installed = match fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| Failure::refused(format!("{} is damaged: {e}", path.display())))?,
+            .map_err(|e| Failure::io(format!("{} is damaged: {e}", path.display())))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Failure::new(ErrorCode::NotFound, format!("no local cluster named {name:?} is installed"))
                 .hint("`traefikeectl install --local` creates one; --clustername picks another"))
         }
-        Err(e) => return Err(Failure::refused(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => return Err(Failure::io(format!("cannot read {}: {e}", path.display()))),
     };
     let stopped = installed.nodes.iter().filter(|n| is_alive(n.pid)).count();
     stop_all(&installed.nodes);
-    fs::remove_dir_all(dir).map_err(|e| Failure::refused(format!("cannot remove {}: {e}", dir.display())))?;
+    fs::remove_dir_all(dir).map_err(|e| Failure::io(format!("cannot remove {}: {e}", dir.display())))?;
     if let Ok(profiles) = Profiles::locate() {
         remove_profile(&profiles, name, &installed.nodes);
     }
