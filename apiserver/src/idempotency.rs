@@ -14,6 +14,18 @@ use crate::ApiError;
 
 pub const HEADER: &str = "idempotency-key";
 
+/// The header as the OpenAPI document describes it, on every write.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKey {
+    /// 16 to 64 letters, digits, '-' or '_', new for each write and the same when it is sent
+    /// again: the cluster applies a key at most once per caller (for ten minutes) and answers
+    /// a repeat with the first answer.
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}
+
 tokio::task_local! {
     static KEY: Option<String>;
 }

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -52,20 +51,42 @@ async fn method_not_allowed(req: Request) -> ApiError {
     ApiError::invalid(format!("method {} is not allowed on {}", req.method(), req.uri().path()))
 }
 
-/// A JSON body whose rejections use the API's error shape.
+/// A JSON object body whose rejections use the API's error shape. Every request body of the
+/// API is an object: anything else (an array, which serde would otherwise take for the
+/// struct's fields in order, a number, `null`) is refused before it is decoded.
 pub(crate) struct Body<T>(pub T);
+
+fn invalid_body(why: impl std::fmt::Display) -> ApiError {
+    ApiError::invalid(format!("invalid request body: {why}"))
+}
+
+/// `application/json` or `application/<something>+json`, as axum's `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
 
 impl<S, T> FromRequest<S> for Body<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        if !is_json(req.headers()) {
+            return Err(invalid_body("Expected request with `Content-Type: application/json`"));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|r| invalid_body(r.body_text()))?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(invalid_body("expected a JSON object"));
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(ApiError::invalid(format!("invalid request body: {}", rejection.body_text()))),
+            Err(rejection) => Err(invalid_body(rejection.body_text())),
         }
     }
 }
@@ -123,7 +144,7 @@ async fn list_nodes(State(cp): Cp, _: Operator) -> Result<Json<NodeList>, ApiErr
 
 /// Removes a node by name or id; a control node leaves the Raft membership.
 #[utoipa::path(delete, path = "/api/v1/nodes/{node}", tag = "nodes",
-    params(("node" = String, Path, description = "node name or id")),
+    params(("node" = String, Path, description = "node name or id"), crate::idempotency::IdempotencyKey),
     responses((status = 200, body = RemovedNode), (status = "4XX", body = crate::ErrorBody)))]
 async fn remove_node(
     State(cp): Cp,
@@ -141,7 +162,7 @@ async fn tokens(State(cp): Cp, _: Operator) -> Result<Json<Tokens>, ApiError> {
 }
 
 /// Replaces both join tokens; the old ones are refused from then on.
-#[utoipa::path(post, path = "/api/v1/tokens/rotate", tag = "tokens",
+#[utoipa::path(post, path = "/api/v1/tokens/rotate", tag = "tokens", params(crate::idempotency::IdempotencyKey),
     responses((status = 200, body = Tokens), (status = "4XX", body = crate::ErrorBody)))]
 async fn rotate_tokens(State(cp): Cp, Operator(caller): Operator) -> Result<Json<Tokens>, ApiError> {
     cp.rotate_tokens(&caller).await.map(Json)
@@ -149,7 +170,7 @@ async fn rotate_tokens(State(cp): Cp, Operator(caller): Operator) -> Result<Json
 
 /// Exchanges the one-time enrollment credential the caller presents for a personal
 /// certificate of the CSR's key. Works once per enrollment credential.
-#[utoipa::path(post, path = "/api/v1/credentials/exchange", tag = "credentials", request_body = ExchangeRequest,
+#[utoipa::path(post, path = "/api/v1/credentials/exchange", tag = "credentials", request_body = ExchangeRequest, params(crate::idempotency::IdempotencyKey),
     responses((status = 200, body = ExchangeResponse), (status = "4XX", body = crate::ErrorBody)))]
 async fn exchange(
     State(cp): Cp,
@@ -167,7 +188,7 @@ async fn list_credentials(State(cp): Cp, _: Operator) -> Result<Json<CredentialL
 }
 
 /// Creates a one-time credential for another operator.
-#[utoipa::path(post, path = "/api/v1/credentials", tag = "credentials", request_body = CreateCredentialRequest,
+#[utoipa::path(post, path = "/api/v1/credentials", tag = "credentials", request_body = CreateCredentialRequest, params(crate::idempotency::IdempotencyKey),
     responses((status = 200, body = NewCredential), (status = "4XX", body = crate::ErrorBody)))]
 async fn create_credential(
     State(cp): Cp,
@@ -179,7 +200,7 @@ async fn create_credential(
 
 /// Revokes credentials by operator name, serial or enrollment id; every controller refuses
 /// them from then on.
-#[utoipa::path(post, path = "/api/v1/credentials/revoke", tag = "credentials", request_body = RevokeRequest,
+#[utoipa::path(post, path = "/api/v1/credentials/revoke", tag = "credentials", request_body = RevokeRequest, params(crate::idempotency::IdempotencyKey),
     responses((status = 200, body = Revoked), (status = "4XX", body = crate::ErrorBody)))]
 async fn revoke_credential(
     State(cp): Cp,
@@ -199,7 +220,7 @@ async fn audit(State(cp): Cp, _: Operator, Params(q): Params<AuditQuery>) -> Res
 /// Validates a configuration and, unless it is a dry run, deploys it: data nodes apply it
 /// atomically. An invalid configuration is refused with the key (and line) at fault, and the
 /// running one stays.
-#[utoipa::path(post, path = "/api/v1/config", tag = "config", request_body = DeployRequest,
+#[utoipa::path(post, path = "/api/v1/config", tag = "config", request_body = DeployRequest, params(crate::idempotency::IdempotencyKey),
     responses((status = 200, body = DeployResult), (status = "4XX", body = crate::ErrorBody)))]
 async fn deploy(
     State(cp): Cp,
@@ -231,7 +252,7 @@ async fn backup(State(cp): Cp, Operator(caller): Operator) -> Result<Response, A
 /// from an archive of this cluster also the join tokens and credential state, in one Raft
 /// entry. Membership and node identities are untouched. Every check runs before anything
 /// changes.
-#[utoipa::path(post, path = "/api/v1/restore", tag = "backup", params(RestoreQuery),
+#[utoipa::path(post, path = "/api/v1/restore", tag = "backup", params(RestoreQuery, crate::idempotency::IdempotencyKey),
     request_body(content = Vec<u8>, content_type = "application/x-tar", description = "the archive"),
     responses((status = 200, body = RestoreResult), (status = "4XX", body = crate::ErrorBody)))]
 async fn restore(

@@ -736,8 +736,11 @@ async fn a_wrong_method_answers_in_the_error_shape() {
 async fn a_malformed_json_body_is_refused_in_the_error_shape() {
     let json_endpoints: Vec<_> = ENDPOINTS.iter().filter(|e| matches!(e.payload, Payload::Json(_))).collect();
     assert_eq!(json_endpoints.len(), 4);
-    let bodies: [(&str, Option<&str>); 8] = [
+    let bodies: [(&str, Option<&str>); 10] = [
         ("{", Some("application/json")),
+        // serde reads an array as a struct's fields in order: an object is required.
+        ("[]", Some("application/json")),
+        (r#"["x"]"#, Some("application/json")),
         ("", Some("application/json")),
         ("42", Some("application/json")),
         ("null", Some("application/json")),

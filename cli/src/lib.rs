@@ -1,5 +1,8 @@
 //! traefikeectl: drives a cluster remotely through its mTLS API (see `traefikee-client`).
 
+// Standard output belongs to `traefikee_client::output`: see `output::print`.
+#![deny(clippy::print_stdout)]
+
 pub mod args;
 pub mod commands;
 pub mod profile;

@@ -146,8 +146,8 @@ fn backup_then_restore_under_load_brings_the_cluster_back() {
     }
     load.wait_for_more(100, Duration::from_secs(20));
     let report = load.stop();
-    assert!(report.failed.is_empty(), "failed requests: {:?}", &report.failed[..report.failed.len().min(10)]);
-    assert!(report.inconsistent.is_empty(), "{:?}", &report.inconsistent[..report.inconsistent.len().min(10)]);
+    report.assert_no_failures();
+    report.assert_consistent();
     assert!(report.bodies.contains_key("A") && report.bodies.contains_key("B"), "{report:?}");
 
     let after = deployed(&laptop);

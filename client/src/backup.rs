@@ -110,7 +110,7 @@ async fn take(
     traefikee_backup::write(&backup, &path, &options, &mut advance).map_err(|e| Failure::io(e.to_string()))?;
     progress.clear();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!(
+    crate::outln!(
         "✔ Backup of cluster {} (index {}, {} records{}) written to {} ({})",
         escape(&backup.manifest.cluster_name),
         backup.manifest.raft_index,

@@ -115,8 +115,8 @@ pub async fn run(client: &Client, args: &DeployArgs, progress: &dyn Progress) ->
 
 fn report(result: &DeployResult) {
     match result.version {
-        Some(v) => println!("✔ Configuration version {v} deployed: {}", escape(&result.summary)),
-        None => println!("✔ The configuration is valid: {} (nothing was deployed)", escape(&result.summary)),
+        Some(v) => crate::outln!("✔ Configuration version {v} deployed: {}", escape(&result.summary)),
+        None => crate::outln!("✔ The configuration is valid: {} (nothing was deployed)", escape(&result.summary)),
     }
 }
 
@@ -161,7 +161,7 @@ async fn wait(client: &Client, version: u64, timeout: Duration, progress: &dyn P
         }
         if done == live.len() {
             progress.clear();
-            println!(
+            crate::outln!(
                 "✔ {done} data node{} run{} version {version}",
                 if done == 1 { "" } else { "s" },
                 if done == 1 { "s" } else { "" }

@@ -10,6 +10,9 @@
 //! - [`deploy`] and [`backup`]: the commands both binaries have, with their flags.
 //! - [`progress`]: what a long command shows while it runs, drawn by the caller.
 
+// Standard output belongs to `output`: see `output::print`.
+#![deny(clippy::print_stdout)]
+
 mod api;
 pub mod backup;
 pub mod deploy;

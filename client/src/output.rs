@@ -19,6 +19,46 @@ pub enum Format {
     Yaml,
 }
 
+/// Writes `text` on stdout: everything both tools print there goes through here (the crates
+/// deny `println!`). When the reader has gone (`traefikeectl list-nodes | head -1`) the
+/// process ends quietly, as a pipeline expects, instead of panicking.
+#[allow(clippy::print_stdout)]
+pub fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(i32::from(crate::EXIT_IO));
+    }
+}
+
+/// [`print`] with a line ending.
+pub fn line(text: impl std::fmt::Display) {
+    print(&format!("{text}\n"));
+}
+
+/// `println!` through [`line`].
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::line("")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format!($($arg)*))
+    };
+}
+
+/// `print!` through [`print`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::print(&format!($($arg)*))
+    };
+}
+
 /// Renders `value` as JSON or YAML, or as the table `table` builds.
 pub fn render<T: Serialize>(format: Format, value: &T, table: impl FnOnce(&T) -> String) -> String {
     match format {

@@ -86,13 +86,18 @@ impl Controller {
             }
             Some((leader, addr)) => {
                 let index = self.leader_read_index(&addr, timeout).await?;
-                let remaining = timeout.saturating_sub(started.elapsed());
-                if self.db.applied_at_least(index, remaining).await {
-                    Ok(leader)
-                } else {
-                    Err(format!("it has not caught up with the leader (index {index})"))
-                }
+                self.catch_up_to(index, timeout.saturating_sub(started.elapsed())).await?;
+                Ok(leader)
             }
+        }
+    }
+
+    /// A follower's last step of a confirmation: apply what the leader had applied.
+    async fn catch_up_to(&self, index: u64, timeout: Duration) -> Result<(), String> {
+        if self.db.applied_at_least(index, timeout).await {
+            Ok(())
+        } else {
+            Err(format!("it has not caught up with the leader (index {index})"))
         }
     }
 
@@ -132,10 +137,7 @@ impl Controller {
                 if answer.leader != leader {
                     return Err(format!("{addr} no longer leads"));
                 }
-                let remaining = timeout.saturating_sub(started.elapsed());
-                if !self.db.applied_at_least(answer.applied, remaining).await {
-                    return Err(format!("it has not caught up with the leader (index {})", answer.applied));
-                }
+                self.catch_up_to(answer.applied, timeout.saturating_sub(started.elapsed())).await?;
                 let at = started.checked_sub(Duration::from_millis(answer.acked_ms_ago)).unwrap_or(started);
                 Ok((at, leader))
             }

@@ -2,6 +2,9 @@
 //!
 //! `main.rs` only parses the command line and calls [`cli::run`].
 
+// Standard output belongs to `traefikee_client::output`: see `output::print`.
+#![deny(clippy::print_stdout)]
+
 pub mod api;
 pub mod authz;
 pub mod backup;

@@ -105,8 +105,8 @@ fn proxies_keep_routing_through_a_leader_kill_a_full_outage_and_their_own_restar
     }
     load.wait_for_more(500, Duration::from_secs(30));
     let report = load.stop();
-    assert!(report.failed.is_empty(), "failed requests: {:?}", &report.failed[..report.failed.len().min(10)]);
-    assert!(report.inconsistent.is_empty(), "{:?}", &report.inconsistent[..report.inconsistent.len().min(10)]);
+    report.assert_no_failures();
+    report.assert_consistent();
     assert!(
         report.bodies.get("A").copied().unwrap_or(0) > 0 && report.bodies.get("B").copied().unwrap_or(0) > 0,
         "{:?}",
@@ -150,7 +150,7 @@ fn a_deploy_after_another_under_load_loses_nothing_and_never_mixes_versions() {
         load.wait_for_more(20, Duration::from_secs(10));
     }
     let report = load.stop();
-    assert!(report.failed.is_empty(), "failed requests: {:?}", &report.failed[..report.failed.len().min(10)]);
+    report.assert_no_failures();
     assert!(
         report.inconsistent.is_empty(),
         "half-applied configurations: {:?}",

@@ -154,12 +154,7 @@ fn an_isolated_leader_acknowledges_nothing_and_the_proxies_follow_the_majority()
     assert!(terms[0] <= term_before + 3, "elections went on: term {term_before} → {terms:?}");
     wait_until_proxy_runs(&c, majority[0], after, Duration::from_secs(15));
     let report = load.stop();
-    assert!(
-        report.failed.is_empty(),
-        "{} requests failed: {:?}",
-        report.failed.len(),
-        &report.failed[..report.failed.len().min(5)]
-    );
+    report.assert_no_failures();
     assert!(report.ok > 0);
 }
 
@@ -175,12 +170,7 @@ fn a_proxy_cut_off_from_every_controller_keeps_serving_and_catches_up_when_the_l
     let caught_up = wait_until_proxy_runs(&c, ctl[0], meanwhile, Duration::from_secs(20));
     eprintln!("data node caught up {caught_up:?} after the link returned");
     let report = load.stop();
-    assert!(
-        report.failed.is_empty(),
-        "{} requests failed: {:?}",
-        report.failed.len(),
-        &report.failed[..report.failed.len().min(5)]
-    );
+    report.assert_no_failures();
 }
 
 #[test]
@@ -209,12 +199,7 @@ fn a_proxy_cut_off_from_some_controllers_and_a_one_way_partition_lose_nothing() 
         });
     }
     let report = load.stop();
-    assert!(
-        report.failed.is_empty(),
-        "{} requests failed: {:?}",
-        report.failed.len(),
-        &report.failed[..report.failed.len().min(5)]
-    );
+    report.assert_no_failures();
 }
 
 /// Three control nodes in namespaces of their own, all with `--raft.heartbeat-interval`.

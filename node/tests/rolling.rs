@@ -85,11 +85,6 @@ fn a_rolling_restart_of_every_node_fails_no_request() {
         during.latency(0.5),
         during.latency(0.99)
     );
-    assert!(
-        during.failed.is_empty(),
-        "{} requests failed: {:?}",
-        during.failed.len(),
-        &during.failed[..during.failed.len().min(5)]
-    );
-    assert!(during.inconsistent.is_empty(), "{:?}", &during.inconsistent[..during.inconsistent.len().min(5)]);
+    during.assert_no_failures();
+    during.assert_consistent();
 }

@@ -85,6 +85,28 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Fails the test if a request got no answer or a non-200 one, showing the first five.
+    #[track_caller]
+    pub fn assert_no_failures(&self) {
+        assert!(
+            self.failed.is_empty(),
+            "{} requests failed: {:?}",
+            self.failed.len(),
+            &self.failed[..self.failed.len().min(5)]
+        );
+    }
+
+    /// Fails the test if the check refused a 200 answer, showing the first five.
+    #[track_caller]
+    pub fn assert_consistent(&self) {
+        assert!(
+            self.inconsistent.is_empty(),
+            "{} answers were inconsistent: {:?}",
+            self.inconsistent.len(),
+            &self.inconsistent[..self.inconsistent.len().min(5)]
+        );
+    }
+
     /// The `q` quantile (0.0–1.0) of the latencies of 200 answers.
     pub fn latency(&self, q: f64) -> Duration {
         let mut sorted = self.latencies_us.clone();

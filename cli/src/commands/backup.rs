@@ -42,14 +42,14 @@ pub async fn restore(s: &Session, args: &RestoreArgs) -> Outcome {
     let from = &result.from;
     let what = restored_parts(&result);
     if result.dry_run {
-        println!(
+        traefikee_client::outln!(
             "✔ The backup of {} taken {} (index {}) passes every check; restoring it would bring back {what} (nothing was changed)",
             escape(&from.cluster_name),
             escape(&from.created_at),
             from.raft_index
         );
     } else {
-        println!(
+        traefikee_client::outln!(
             "✔ Restored {what} from the backup of {} taken {} (index {})",
             escape(&from.cluster_name),
             escape(&from.created_at),
@@ -138,7 +138,7 @@ pub fn inspect(format: Format, args: &InspectArgs) -> Outcome {
             .collect(),
         problems: inspection.problems.iter().map(|p| p.to_string()).collect(),
     };
-    print!("{}", traefikee_client::output::render(format, &view, table));
+    traefikee_client::out!("{}", traefikee_client::output::render(format, &view, table));
     if view.intact {
         Ok(())
     } else {

@@ -6,5 +6,7 @@ use clap_complete::Shell;
 use crate::args::Cli;
 
 pub fn run(shell: Shell) {
-    clap_complete::generate(shell, &mut Cli::command(), "traefikeectl", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "traefikeectl", &mut script);
+    traefikee_client::output::print(&String::from_utf8_lossy(&script));
 }

@@ -18,7 +18,7 @@ pub async fn get(s: &Session) -> Outcome {
         Format::Json => s.print(&config, |_| String::new()),
         Format::Table | Format::Yaml => {
             let yaml = serde_yaml::to_string(&config.document).map_err(|e| Failure::internal(e.to_string()))?;
-            print!(
+            traefikee_client::out!(
                 "# version {}, deployed {} by {}\n# {}\n{yaml}",
                 config.version,
                 escape(&config.deployed_at),

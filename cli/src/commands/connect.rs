@@ -85,7 +85,7 @@ pub fn read_credentials(dir: &Path) -> Result<OneTime, Failure> {
 }
 
 fn step(text: &str) {
-    print!("{text}...");
+    traefikee_client::out!("{text}...");
     let _ = std::io::stdout().flush();
 }
 
@@ -162,11 +162,11 @@ pub async fn exchange(
     let key = new_key_and_csr(&operator).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
     let exchanged = match client.exchange(&ExchangeRequest { name: Some(operator), csr_pem: key.csr_pem }).await {
         Ok(r) => {
-            println!("ok");
+            traefikee_client::outln!("ok");
             r
         }
         Err(f) => {
-            println!("failed");
+            traefikee_client::outln!("failed");
             return Err(f);
         }
     };
@@ -174,9 +174,9 @@ pub async fn exchange(
     step("Removing cluster credentials from platform");
     let leftovers = source.remove().await;
     if leftovers.is_empty() {
-        println!("ok");
+        traefikee_client::outln!("ok");
     } else {
-        println!("failed");
+        traefikee_client::outln!("failed");
         eprintln!("warning: could not remove {}; they are used up, delete them", leftovers.join(", "));
     }
 
@@ -195,10 +195,12 @@ pub async fn exchange(
         key_pem: key.key_pem,
     };
     let dir = profiles.save(&profile)?;
-    println!(
+    traefikee_client::outln!(
         "Credentials saved in \"{}\", please make sure to keep them safe as they can never be retrieved again.",
         dir.display()
     );
-    println!("✔ Successfully gained access to the cluster. You can now use other traefikeectl commands.");
+    traefikee_client::outln!(
+        "✔ Successfully gained access to the cluster. You can now use other traefikeectl commands."
+    );
     Ok(())
 }

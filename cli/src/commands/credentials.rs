@@ -47,13 +47,13 @@ pub async fn create(s: &Session, args: CreateCredentialArgs) -> Outcome {
             .map_err(fail)?;
         f.write_all(text.as_bytes()).map_err(fail)?;
     }
-    println!(
+    traefikee_client::outln!(
         "One-time credentials for {} written to {} (usable once, until {}).",
         escape(&new.name),
         dir.display(),
         escape(&new.expires_at)
     );
-    println!(
+    traefikee_client::outln!(
         "Hand them to {} over a safe channel; they run: traefikeectl connect --onpremise.mtlscertsdir=DIR --onpremise.apiaddress={}",
         escape(&new.name),
         s.profile.meta.api_address
@@ -70,7 +70,7 @@ pub async fn list(s: &Session) -> Outcome {
 pub async fn revoke(s: &Session, credential: &str) -> Outcome {
     let revoked: Revoked = s.client.revoke_credential(&RevokeRequest { credential: credential.to_string() }).await?;
     for c in &revoked.revoked {
-        println!("Revoked {} {} ({})", escape(&c.name), upper(&c.kind).to_lowercase(), escape(&c.id));
+        traefikee_client::outln!("Revoked {} {} ({})", escape(&c.name), upper(&c.kind).to_lowercase(), escape(&c.id));
     }
     Ok(())
 }

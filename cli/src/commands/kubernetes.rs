@@ -110,13 +110,14 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
         );
         f.hint(hint)
     })?;
-    println!();
-    println!("Next steps:");
-    println!("  traefikeectl list-nodes");
-    println!("  traefikeectl deploy --configfile=routes.yaml");
-    println!(
+    traefikee_client::outln!();
+    traefikee_client::outln!("Next steps:");
+    traefikee_client::outln!("  traefikeectl list-nodes");
+    traefikee_client::outln!("  traefikeectl deploy --configfile=routes.yaml");
+    traefikee_client::outln!(
         "  kubectl -n {} get service {}   # the proxies' external address",
-        installed.namespace, installed.proxy_service
+        installed.namespace,
+        installed.proxy_service
     );
     Ok(())
 }
@@ -129,7 +130,7 @@ fn dry_run(opts: &InstallOptions, format: Format) -> Outcome {
         }
         Format::Table | Format::Yaml => traefikee_kube::render_yaml(opts),
     };
-    print!("{text}");
+    traefikee_client::out!("{text}");
     eprintln!("(dry run: nothing was applied; the Secrets above hold a freshly made cluster identity)");
     Ok(())
 }
@@ -178,9 +179,9 @@ pub async fn uninstall(clustername: Option<String>, args: &UninstallArgs) -> Out
         }
         _ => false,
     };
-    println!("✔ Cluster {name} removed from namespace {}: {}", args.namespace, removed.join(", "));
+    traefikee_client::outln!("✔ Cluster {name} removed from namespace {}: {}", args.namespace, removed.join(", "));
     if profile_removed {
-        println!("  profile {name} removed");
+        traefikee_client::outln!("  profile {name} removed");
     }
     Ok(())
 }

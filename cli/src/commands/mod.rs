@@ -57,6 +57,6 @@ impl Session {
     }
 
     pub fn print<T: Serialize>(&self, value: &T, table: impl FnOnce(&T) -> String) {
-        print!("{}", traefikee_client::output::render(self.format, value, table));
+        traefikee_client::out!("{}", traefikee_client::output::render(self.format, value, table));
     }
 }

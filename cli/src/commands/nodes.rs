@@ -15,7 +15,7 @@ pub async fn list(s: &Session, details: bool) -> Outcome {
 
 pub async fn remove(s: &Session, node: &str) -> Outcome {
     let removed: RemovedNode = s.client.remove_node(node).await?;
-    println!(
+    traefikee_client::outln!(
         "Node {} ({}) removed from the cluster",
         output::escape(&removed.removed.name),
         output::escape(&removed.removed.id)

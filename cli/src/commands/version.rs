@@ -28,7 +28,7 @@ pub async fn run(clustername: Option<&str>, format: Format) -> Outcome {
         server: info.as_ref().map(|i| i.version.clone()),
         cluster: info.as_ref().map(|i| format!("{} ({})", i.name, i.id)),
     };
-    print!(
+    traefikee_client::out!(
         "{}",
         render(format, &v, |v| {
             let mut s = format!("Client: traefikeectl {}\n", v.client);

@@ -57,7 +57,7 @@ async fn run(command: Command) -> Outcome {
         Command::Backup(args) => commands::local::backup(args).await,
         Command::Recover(args) => commands::recover::run(args).await,
         Command::Version => {
-            println!("traefikee {}", traefikee_apiserver::VERSION);
+            traefikee_client::outln!("traefikee {}", traefikee_apiserver::VERSION);
             Ok(())
         }
     }

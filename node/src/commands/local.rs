@@ -10,20 +10,20 @@ use crate::cli::Outcome;
 pub async fn list_nodes(args: ListNodesArgs) -> Outcome {
     let list = Client::local(&args.socket.traefikeesocket).nodes().await?;
     output::warn_stale(list.warning.as_deref());
-    print!("{}", output::render(args.output, &list, |l| output::nodes_table(l, args.details)));
+    traefikee_client::out!("{}", output::render(args.output, &list, |l| output::nodes_table(l, args.details)));
     Ok(())
 }
 
 pub async fn status(args: StatusArgs) -> Outcome {
     let info = Client::local(&args.socket.traefikeesocket).cluster_info().await?;
     output::warn_stale(info.warning.as_deref());
-    print!("{}", output::render(args.output, &info, output::cluster_info));
+    traefikee_client::out!("{}", output::render(args.output, &info, output::cluster_info));
     Ok(())
 }
 
 fn print_env(tokens: &Tokens) {
-    println!("export CONTROL_NODE_TOKEN=\"{}\"", output::escape(&tokens.control_node_token));
-    println!("export DATA_NODE_TOKEN=\"{}\"", output::escape(&tokens.data_node_token));
+    traefikee_client::outln!("export CONTROL_NODE_TOKEN=\"{}\"", output::escape(&tokens.control_node_token));
+    traefikee_client::outln!("export DATA_NODE_TOKEN=\"{}\"", output::escape(&tokens.data_node_token));
 }
 
 pub async fn env(args: SocketArgs) -> Outcome {
@@ -40,7 +40,7 @@ pub async fn rotate_tokens(args: SocketArgs) -> Outcome {
 
 pub async fn rm_node(args: RmNodeArgs) -> Outcome {
     let removed = Client::local(&args.socket.traefikeesocket).remove_node(&args.node).await?;
-    println!(
+    traefikee_client::outln!(
         "Node {} ({}) removed from the cluster",
         output::escape(&removed.removed.name),
         output::escape(&removed.removed.id)

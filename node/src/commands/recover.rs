@@ -80,18 +80,21 @@ pub async fn run(args: RecoverArgs) -> Outcome {
     let pending = Pending { remove: others.iter().map(|n| n.id).collect() };
     let bytes = serde_json::to_vec(&pending).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
     write_private(&statedir.path().join(PENDING), &bytes).map_err(|e| Failure::io(e.to_string()))?;
-    println!(
+    traefikee_client::outln!(
         "{} is now the only control node of cluster {} (membership entry {index}).",
-        identity.name, identity.cluster_id
+        identity.name,
+        identity.cluster_id
     );
     if !others.is_empty() {
         let names: Vec<String> = others.iter().map(|n| format!("{} ({})", n.name, keys::node_id_text(n.id))).collect();
-        println!(
+        traefikee_client::outln!(
             "When it starts, it removes {} from the cluster: if they come back they are refused.",
             names.join(", ")
         );
     }
-    println!("Start it again as before, then join new control nodes with the new token (`traefikee env`).");
+    traefikee_client::outln!(
+        "Start it again as before, then join new control nodes with the new token (`traefikee env`)."
+    );
     Ok(())
 }
 

@@ -316,7 +316,7 @@ pub(super) async fn install(clustername: Option<String>, args: &InstallArgs) -> 
 
 /// What `install --local` prints once the cluster is up: where it is and what to do next.
 fn print_up(name: &str, dir: &Path, controllers: &[(String, String)], proxies: &[(String, String)], took: Duration) {
-    println!(
+    traefikee_client::outln!(
         "✔ Local cluster {name} is up in {:.1}s: {} control node{}, {} data node{}; profile {name:?} connected",
         took.as_secs_f64(),
         controllers.len(),
@@ -324,18 +324,20 @@ fn print_up(name: &str, dir: &Path, controllers: &[(String, String)], proxies: &
         proxies.len(),
         if proxies.len() == 1 { "" } else { "s" },
     );
-    println!("  state and logs: {}", dir.display());
+    traefikee_client::outln!("  state and logs: {}", dir.display());
     if !proxies.is_empty() {
         let ips: Vec<&str> = proxies.iter().map(|(_, ip)| ip.as_str()).collect();
-        println!("  proxies listen on {} (entry points without a host bind there)", ips.join(", "));
+        traefikee_client::outln!("  proxies listen on {} (entry points without a host bind there)", ips.join(", "));
     }
-    println!("Next:");
-    println!("  traefikeectl list-nodes");
-    println!("  traefikeectl deploy --entryPoints='Name:web Address::8080' --configfile=dynamic.yaml --wait");
+    traefikee_client::outln!("Next:");
+    traefikee_client::outln!("  traefikeectl list-nodes");
+    traefikee_client::outln!(
+        "  traefikeectl deploy --entryPoints='Name:web Address::8080' --configfile=dynamic.yaml --wait"
+    );
     if let Some((_, ip)) = proxies.first() {
-        println!("  curl http://{ip}:8080/");
+        traefikee_client::outln!("  curl http://{ip}:8080/");
     }
-    println!(
+    traefikee_client::outln!(
         "  traefikeectl uninstall --local{}",
         if name == DEFAULT_NAME { String::new() } else { format!(" --clustername={name}") }
     );
@@ -428,8 +430,9 @@ async fn run_install(
 fn uninstall_dir(name: &str, dir: &Path) -> Result<usize, Failure> {
     let path = dir.join("install.json");
     let installed: Installed = match fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| Failure::io(format!("{} is damaged: {e}", path.display())))?,
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| Failure::io(format!("{} is damaged: {e}", path.display())))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Failure::new(ErrorCode::NotFound, format!("no local cluster named {name:?} is installed"))
                 .hint("`traefikeectl install --local` creates one; --clustername picks another"))
@@ -461,6 +464,6 @@ pub(super) fn uninstall(clustername: Option<String>) -> Outcome {
     let name = clustername.unwrap_or_else(|| DEFAULT_NAME.to_owned());
     let dir = install_dir(&name)?;
     let stopped = uninstall_dir(&name, &dir)?;
-    println!("✔ Local cluster {name} removed: {stopped} processes stopped, {} deleted", dir.display());
+    traefikee_client::outln!("✔ Local cluster {name} removed: {stopped} processes stopped, {} deleted", dir.display());
     Ok(())
 }
