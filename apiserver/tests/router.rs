@@ -516,6 +516,17 @@ impl Answer {
     }
 }
 
+/// The request was refused as invalid, with a message starting with `prefix`, and no
+/// handler ran.
+#[track_caller]
+fn assert_invalid_before_any_handler(answer: &Answer, fake: &Fake, what: &str, prefix: &str) {
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{what}: {}", answer.text());
+    let error = answer.error();
+    assert_eq!(error.code, ErrorCode::InvalidRequest, "{what}");
+    assert!(error.message.starts_with(prefix), "{what}: {}", error.message);
+    assert!(fake.calls().is_empty(), "{what} reached the handler");
+}
+
 async fn send(app: &Router, req: Request<Body>) -> Answer {
     let response = app.clone().oneshot(req).await.expect("the router answers");
     let status = response.status();
@@ -760,11 +771,7 @@ async fn a_malformed_json_body_is_refused_in_the_error_shape() {
             req.extensions_mut().insert(operator());
             let answer = send(&fake.app(), req).await;
             let what = format!("{} {} with {body:?} ({content_type:?})", e.method, e.uri);
-            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{what}: {}", answer.text());
-            let error = answer.error();
-            assert_eq!(error.code, ErrorCode::InvalidRequest, "{what}");
-            assert!(error.message.starts_with("invalid request body: "), "{what}: {}", error.message);
-            assert!(fake.calls().is_empty(), "{what} reached the handler");
+            assert_invalid_before_any_handler(&answer, &fake, &what, "invalid request body: ");
         }
     }
 }
@@ -785,11 +792,7 @@ async fn bad_query_parameters_are_refused_in_the_error_shape() {
         let method = if uri.contains("restore") { "POST" } else { "GET" };
         let payload = if method == "POST" { Payload::Tar(b"abc") } else { Payload::None };
         let answer = send(&fake.app(), build(method, uri, payload, Some(operator()))).await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {}", answer.text());
-        let error = answer.error();
-        assert_eq!(error.code, ErrorCode::InvalidRequest, "{uri}");
-        assert!(error.message.starts_with("invalid query: "), "{uri}: {}", error.message);
-        assert!(fake.calls().is_empty(), "{uri} reached the handler");
+        assert_invalid_before_any_handler(&answer, &fake, uri, "invalid query: ");
     }
 }
 

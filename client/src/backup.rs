@@ -12,7 +12,7 @@ use traefikee_backup::{Backup, WriteOptions};
 
 use crate::failure::{Failure, Outcome};
 use crate::output::escape;
-use crate::progress::Progress;
+use crate::progress::{ClearOnDrop, Progress};
 use crate::Client;
 
 #[derive(Debug, Args)]
@@ -64,18 +64,7 @@ pub async fn take_backup(
     expected: Option<&str>,
     progress: &dyn Progress,
 ) -> Outcome {
-    let result = take(client, args, what, expected, progress).await;
-    progress.clear();
-    result
-}
-
-async fn take(
-    client: &Client,
-    args: &BackupArgs,
-    what: &str,
-    expected: Option<&str>,
-    progress: &dyn Progress,
-) -> Outcome {
+    let _clear = ClearOnDrop(progress);
     let passphrase = read_passphrase(args.passphrase_file.as_deref())?;
     let path = args
         .file

@@ -10,7 +10,7 @@ use traefikee_apiserver::ErrorCode;
 
 use crate::failure::{Failure, Outcome};
 use crate::output::escape;
-use crate::progress::Progress;
+use crate::progress::{ClearOnDrop, Progress};
 use crate::Client;
 
 #[derive(Debug, Clone, Args)]
@@ -122,12 +122,7 @@ fn report(result: &DeployResult) {
 
 /// Waits until every data node that is up runs `version`.
 async fn wait_for_version(client: &Client, version: u64, timeout: Duration, progress: &dyn Progress) -> Outcome {
-    let result = wait(client, version, timeout, progress).await;
-    progress.clear();
-    result
-}
-
-async fn wait(client: &Client, version: u64, timeout: Duration, progress: &dyn Progress) -> Outcome {
+    let _clear = ClearOnDrop(progress);
     let deadline = Instant::now() + timeout;
     loop {
         let list = client.nodes().await?;

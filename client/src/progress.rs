@@ -18,3 +18,12 @@ pub trait Progress {
 pub struct Silent;
 
 impl Progress for Silent {}
+
+/// Clears `progress` when dropped: whichever way a command ends, nothing stays drawn.
+pub(crate) struct ClearOnDrop<'a>(pub &'a dyn Progress);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.clear();
+    }
+}

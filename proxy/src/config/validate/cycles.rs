@@ -52,35 +52,22 @@ impl Validator {
     }
 }
 
+/// The graph of `items` where each names the items `targets` gives.
+fn edges<'a, T>(
+    items: &'a BTreeMap<String, T>,
+    targets: impl Fn(&'a T) -> Vec<&'a str>,
+) -> BTreeMap<&'a str, Vec<&'a str>> {
+    items.iter().map(|(name, item)| (name.as_str(), targets(item))).collect()
+}
+
 pub(super) fn chain_edges(middlewares: &BTreeMap<String, Middleware>) -> BTreeMap<&str, Vec<&str>> {
-    middlewares
-        .iter()
-        .map(|(name, mw)| {
-            let targets =
-                mw.chain.as_ref().map(|c| c.middlewares.iter().map(String::as_str).collect()).unwrap_or_default();
-            (name.as_str(), targets)
-        })
-        .collect()
+    edges(middlewares, |mw| mw.chain.iter().flat_map(|c| c.middlewares.iter().map(String::as_str)).collect())
 }
 
 pub(super) fn weighted_edges(services: &BTreeMap<String, Service>) -> BTreeMap<&str, Vec<&str>> {
-    services
-        .iter()
-        .map(|(name, s)| {
-            let targets =
-                s.weighted.as_ref().map(|w| w.services.iter().map(|ws| ws.name.as_str()).collect()).unwrap_or_default();
-            (name.as_str(), targets)
-        })
-        .collect()
+    edges(services, |s| s.weighted.iter().flat_map(|w| w.services.iter().map(|ws| ws.name.as_str())).collect())
 }
 
 pub(super) fn tcp_weighted_edges(services: &BTreeMap<String, TcpService>) -> BTreeMap<&str, Vec<&str>> {
-    services
-        .iter()
-        .map(|(name, s)| {
-            let targets =
-                s.weighted.as_ref().map(|w| w.services.iter().map(|ws| ws.name.as_str()).collect()).unwrap_or_default();
-            (name.as_str(), targets)
-        })
-        .collect()
+    edges(services, |s| s.weighted.iter().flat_map(|w| w.services.iter().map(|ws| ws.name.as_str())).collect())
 }

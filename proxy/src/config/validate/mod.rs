@@ -178,6 +178,31 @@ impl Validator {
         }
     }
 
+    /// A router's `service`: present, and naming a service of the kind `kind`.
+    fn service_ref(&mut self, path: &str, service: Option<&str>, kind: &str, exists: impl Fn(&str) -> bool) {
+        match service {
+            None | Some("") => self.err(format!("{path}.service"), "a service is required"),
+            Some(service) => self.reference(format!("{path}.service"), kind, service, exists(service)),
+        }
+    }
+
+    /// A router's `tls`: the options it names exist, its domains are well formed.
+    fn router_tls(&mut self, path: &str, options: Option<&str>, domains: &[Domain], tls: &TlsConfig) {
+        if let Some(opt) = options {
+            self.tls_option_ref(&format!("{path}.tls.options"), opt, tls);
+        }
+        self.domains(&format!("{path}.tls.domains"), domains);
+    }
+
+    /// A service is a load balancer or a weighted one, never both.
+    fn one_service_kind(&mut self, path: &str, load_balancer: bool, weighted: bool) {
+        match (load_balancer, weighted) {
+            (false, false) => self.err(path, "a service needs one of `loadBalancer` or `weighted`"),
+            (true, true) => self.err(path, "a service can have only one of `loadBalancer` and `weighted`"),
+            _ => {}
+        }
+    }
+
     fn regex(&mut self, path: String, pattern: &str) {
         if let Err(e) = compile_go_regex(pattern) {
             self.err(path, e);

@@ -27,33 +27,18 @@ impl Validator {
             },
         }
         self.rule_syntax(format!("{path}.ruleSyntax"), router.rule_syntax.as_deref());
-        match router.service.as_deref() {
-            None | Some("") => self.err(format!("{path}.service"), "a service is required"),
-            Some(service) => {
-                let exists = config.tcp.services.contains_key(service);
-                self.reference(format!("{path}.service"), "TCP service", service, exists);
-            }
-        }
+        self.service_ref(&path, router.service.as_deref(), "TCP service", |s| config.tcp.services.contains_key(s));
         self.priority(format!("{path}.priority"), router.priority);
         self.router_entry_points(&path, &router.entry_points, statics);
         if let Some(tls) = &router.tls {
-            if let Some(opt) = &tls.options {
-                self.tls_option_ref(&format!("{path}.tls.options"), opt, &config.tls);
-            }
-            self.domains(&format!("{path}.tls.domains"), &tls.domains);
+            self.router_tls(&path, tls.options.as_deref(), &tls.domains, &config.tls);
         }
     }
 
     pub(super) fn tcp_service(&mut self, name: &str, service: &TcpService, tcp: &TcpConfig) {
         let path = format!("tcp.services.{name}");
         self.name(&path, name);
-        match (&service.load_balancer, &service.weighted) {
-            (None, None) => self.err(path.clone(), "a service needs one of `loadBalancer` or `weighted`"),
-            (Some(_), Some(_)) => {
-                self.err(path.clone(), "a service can have only one of `loadBalancer` and `weighted`")
-            }
-            _ => {}
-        }
+        self.one_service_kind(&path, service.load_balancer.is_some(), service.weighted.is_some());
         if let Some(lb) = &service.load_balancer {
             if lb.servers.is_empty() {
                 self.err(format!("{path}.loadBalancer.servers"), "at least one server is required");
