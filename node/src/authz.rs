@@ -26,6 +26,7 @@ use traefikee_apiserver::{ApiError, Caller};
 use traefikee_pki::{CertInfo, Role};
 
 use crate::controller::{decode, Controller};
+use crate::currency::NotConfirmed;
 use crate::raft::NodeId;
 use crate::state::{keys, NodeKind, Origin};
 use crate::wire::{LeaderView, ReadIndex, REMOVED_HEADER};
@@ -327,13 +328,13 @@ impl Controller {
     /// Waits until this state has applied the read index of the leader at `addr`.
     async fn catch_up_with(&self, addr: &str) -> bool {
         match self.leader_read_index(addr, self.timing.write_timeout()).await {
-            Ok(index) => self.db.applied_at_least(index, self.timing.write_timeout()).await,
+            Ok(index) => self.catch_up_to(index, self.timing.write_timeout()).await.is_ok(),
             Err(_) => false,
         }
     }
 
     /// Asks the leader at `addr` for its read index (see [`Controller::read_index`]).
-    pub(crate) async fn leader_read_index(&self, addr: &str, timeout: Duration) -> Result<u64, String> {
+    pub(crate) async fn leader_read_index(&self, addr: &str, timeout: Duration) -> Result<u64, NotConfirmed> {
         let url = format!("https://{addr}/cluster/v1/read-index");
         let resp = self
             .peers
@@ -341,8 +342,9 @@ impl Controller {
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| format!("the leader at {addr} did not answer ({e})"))?;
-        let answer: ReadIndex = decode(resp).await.map_err(|e| format!("the leader at {addr}: {}", e.message))?;
+            .map_err(|e| NotConfirmed::because(format!("the leader at {addr} did not answer ({e})")))?;
+        let answer: ReadIndex =
+            decode(resp).await.map_err(|e| NotConfirmed::because(format!("the leader at {addr}: {}", e.message)))?;
         Ok(answer.index)
     }
 
@@ -351,7 +353,7 @@ impl Controller {
     /// state that misses a revocation.
     pub async fn read_barrier(&self) -> Result<(), ApiError> {
         let deadline = Instant::now() + self.timing.write_timeout();
-        let stale = |why: String| {
+        let stale = |why: NotConfirmed| {
             ApiError::unavailable(format!(
                 "this control node cannot confirm that its view of the cluster is current: {why}"
             ))

@@ -23,6 +23,22 @@ use traefikee_apiserver::ApiError;
 use crate::controller::Controller;
 use crate::raft::NodeId;
 
+/// Why this controller could not confirm that its state is current (shown in the warning
+/// of `list-nodes` and `status`, and in a read barrier's refusal).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotConfirmed(String);
+
+impl NotConfirmed {
+    fn new(why: &str) -> Self {
+        NotConfirmed(why.to_owned())
+    }
+
+    pub(crate) fn because(why: String) -> Self {
+        NotConfirmed(why)
+    }
+}
+
 /// The last time this controller proved its state current (the instant of the quorum's
 /// acknowledgement it relied on), and the leader that proved it; and, on a leader, when a
 /// quorum last acknowledged it.
@@ -70,18 +86,18 @@ impl Controller {
     }
 
     /// One confirmation attempt within `timeout`: the leader that confirmed this state.
-    pub async fn confirm_current(&self, timeout: Duration) -> Result<NodeId, String> {
+    pub async fn confirm_current(&self, timeout: Duration) -> Result<NodeId, NotConfirmed> {
         let started = Instant::now();
         match self.leader_addr() {
-            None => Err("no leader is known".to_string()),
+            None => Err(NotConfirmed::new("no leader is known")),
             Some((leader, _)) if leader == self.id() => {
                 match tokio::time::timeout(timeout, self.raft.ensure_linearizable()).await {
                     Ok(Ok(_)) => Ok(leader),
                     Ok(Err(e)) => {
                         tracing::debug!("leadership not confirmed: {e}");
-                        Err("no quorum of control nodes confirmed its leadership".into())
+                        Err(NotConfirmed::new("no quorum of control nodes confirmed its leadership"))
                     }
-                    Err(_) => Err("a quorum did not confirm the leadership in time".into()),
+                    Err(_) => Err(NotConfirmed::new("a quorum did not confirm the leadership in time")),
                 }
             }
             Some((leader, addr)) => {
@@ -93,11 +109,11 @@ impl Controller {
     }
 
     /// A follower's last step of a confirmation: apply what the leader had applied.
-    async fn catch_up_to(&self, index: u64, timeout: Duration) -> Result<(), String> {
+    pub(crate) async fn catch_up_to(&self, index: u64, timeout: Duration) -> Result<(), NotConfirmed> {
         if self.db.applied_at_least(index, timeout).await {
             Ok(())
         } else {
-            Err(format!("it has not caught up with the leader (index {index})"))
+            Err(NotConfirmed::because(format!("it has not caught up with the leader (index {index})")))
         }
     }
 
@@ -116,12 +132,14 @@ impl Controller {
     }
 
     /// One background confirmation: the instant of the quorum acknowledgement it relies on.
-    async fn confirm_by_lease(&self, timeout: Duration) -> Result<(Instant, NodeId), String> {
+    async fn confirm_by_lease(&self, timeout: Duration) -> Result<(Instant, NodeId), NotConfirmed> {
         match self.leader_addr() {
-            None => Err("no leader is known".to_string()),
-            Some((leader, _)) if leader == self.id() => {
-                self.currency.quorum_ack().map(|at| (at, leader)).ok_or_else(|| "no quorum acknowledged it yet".into())
-            }
+            None => Err(NotConfirmed::new("no leader is known")),
+            Some((leader, _)) if leader == self.id() => self
+                .currency
+                .quorum_ack()
+                .map(|at| (at, leader))
+                .ok_or_else(|| NotConfirmed::new("no quorum acknowledged it yet")),
             Some((leader, addr)) => {
                 let started = Instant::now();
                 let resp = self
@@ -130,12 +148,12 @@ impl Controller {
                     .timeout(timeout)
                     .send()
                     .await
-                    .map_err(|e| format!("the leader at {addr} did not answer ({e})"))?;
+                    .map_err(|e| NotConfirmed::because(format!("the leader at {addr} did not answer ({e})")))?;
                 let answer: LeaderCurrency = crate::controller::decode(resp)
                     .await
-                    .map_err(|e| format!("the leader at {addr}: {}", e.message))?;
+                    .map_err(|e| NotConfirmed::because(format!("the leader at {addr}: {}", e.message)))?;
                 if answer.leader != leader {
-                    return Err(format!("{addr} no longer leads"));
+                    return Err(NotConfirmed::because(format!("{addr} no longer leads")));
                 }
                 self.catch_up_to(answer.applied, timeout.saturating_sub(started.elapsed())).await?;
                 let at = started.checked_sub(Duration::from_millis(answer.acked_ms_ago)).unwrap_or(started);
