@@ -342,9 +342,9 @@ impl Controller {
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| NotConfirmed::because(format!("the leader at {addr} did not answer ({e})")))?;
+            .map_err(|e| NotConfirmed::new(format!("the leader at {addr} did not answer ({e})")))?;
         let answer: ReadIndex =
-            decode(resp).await.map_err(|e| NotConfirmed::because(format!("the leader at {addr}: {}", e.message)))?;
+            decode(resp).await.map_err(|e| NotConfirmed::new(format!("the leader at {addr}: {}", e.message)))?;
         Ok(answer.index)
     }
 

@@ -30,12 +30,8 @@ use crate::raft::NodeId;
 pub struct NotConfirmed(String);
 
 impl NotConfirmed {
-    fn new(why: &str) -> Self {
-        NotConfirmed(why.to_owned())
-    }
-
-    pub(crate) fn because(why: String) -> Self {
-        NotConfirmed(why)
+    pub(crate) fn new(why: impl Into<String>) -> Self {
+        NotConfirmed(why.into())
     }
 }
 
@@ -113,7 +109,7 @@ impl Controller {
         if self.db.applied_at_least(index, timeout).await {
             Ok(())
         } else {
-            Err(NotConfirmed::because(format!("it has not caught up with the leader (index {index})")))
+            Err(NotConfirmed::new(format!("it has not caught up with the leader (index {index})")))
         }
     }
 
@@ -148,12 +144,12 @@ impl Controller {
                     .timeout(timeout)
                     .send()
                     .await
-                    .map_err(|e| NotConfirmed::because(format!("the leader at {addr} did not answer ({e})")))?;
+                    .map_err(|e| NotConfirmed::new(format!("the leader at {addr} did not answer ({e})")))?;
                 let answer: LeaderCurrency = crate::controller::decode(resp)
                     .await
-                    .map_err(|e| NotConfirmed::because(format!("the leader at {addr}: {}", e.message)))?;
+                    .map_err(|e| NotConfirmed::new(format!("the leader at {addr}: {}", e.message)))?;
                 if answer.leader != leader {
-                    return Err(NotConfirmed::because(format!("{addr} no longer leads")));
+                    return Err(NotConfirmed::new(format!("{addr} no longer leads")));
                 }
                 self.catch_up_to(answer.applied, timeout.saturating_sub(started.elapsed())).await?;
                 let at = started.checked_sub(Duration::from_millis(answer.acked_ms_ago)).unwrap_or(started);

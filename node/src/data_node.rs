@@ -123,10 +123,9 @@ impl DataNode {
     }
 
     async fn apply(&self, document: &str, version: u64) -> Result<(), ServeError> {
-        // Parsing and validating tens of thousands of routers takes a while: not on the
-        // runtime that serves the traffic.
+        // Parsing tens of thousands of routers takes a while: not on the runtime that serves
+        // the traffic. The engine validates the document once, as it applies it.
         let text = document.to_string();
-        // Parsed here, validated once by the engine.
         let doc = tokio::task::spawn_blocking(move || parse_document(&text, Format::Json)).await??;
         self.engine.apply_version(doc, version).await?;
         // Served already: failing to keep it only means a restart without any controller

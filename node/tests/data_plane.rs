@@ -2,6 +2,8 @@
 //! stopped, a data node restarted while no controller answers, a deploy after another — and
 //! bad deploys refused with the cluster unchanged.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -289,11 +291,6 @@ fn large_config(backend: &Backend, seed: u64, n: usize) -> String {
     s
 }
 
-fn deployed_version(c: &Cluster, i: usize) -> Option<u64> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-    rt.block_on(traefikee_client::Client::local(&c.node(i).socket()).config()).ok().map(|config| config.version)
-}
-
 /// A controller that was down while several large configurations were deployed catches up:
 /// the leader sends it the entries it missed (together well over axum's default 2 MB body
 /// and more than a follower can take in one heartbeat interval), split into several calls.
@@ -317,16 +314,16 @@ fn a_controller_back_from_an_outage_catches_up_on_large_configurations() {
         assert!(run.ok(), "deploy {v} of {} bytes: {run:?}", text.len());
     }
     assert!(total > 2 << 20, "the missed entries must exceed 2 MB together: {total} bytes");
-    assert_eq!(deployed_version(&c, leader), Some(DEPLOYS));
+    assert_eq!(common::deployed_version(&c, leader), Some(DEPLOYS));
 
     c.node_mut(away).restart(None);
     wait_for(Duration::from_secs(60), "the returning controller to apply every deploy", || {
-        (deployed_version(&c, away) == Some(DEPLOYS)).then_some(())
+        (common::deployed_version(&c, away) == Some(DEPLOYS)).then_some(())
     });
     // And the cluster still commits: a small deploy goes through.
     let small = write(c.dir.path(), "small.yml", &config(&a, "A1"));
     c.node(leader).local(&["deploy", &format!("--configfile={small}")]).success();
     wait_for(Duration::from_secs(10), "every controller to apply the small deploy", || {
-        ctl.iter().all(|&i| deployed_version(&c, i) == Some(DEPLOYS + 1)).then_some(())
+        ctl.iter().all(|&i| common::deployed_version(&c, i) == Some(DEPLOYS + 1)).then_some(())
     });
 }

@@ -130,43 +130,55 @@ impl Controller {
     pub fn credential_list(&self) -> Result<Vec<CredentialInfo>, ApiError> {
         let now = state::now_ms();
         let (operators, enrollments) = self.db.read(|v| Ok((v.credentials()?, v.enrollments()?)))?;
-        let mut out: Vec<CredentialInfo> = operators
+        // Sorted by the instants, not by their RFC 3339 text, which drops trailing zeros of the
+        // fraction: "05.1Z" is earlier than "05.12Z" but sorts after it as text.
+        let mut out: Vec<(state::UnixMillis, CredentialInfo)> = operators
             .into_iter()
-            .map(|c| CredentialInfo {
-                kind: CredentialKind::Operator,
-                status: if c.revoked.is_some() {
-                    CredentialStatus::Revoked
-                } else if c.not_after < now {
-                    CredentialStatus::Expired
-                } else {
-                    CredentialStatus::Active
-                },
-                name: c.name,
-                id: c.serial.clone(),
-                serial: c.serial,
-                created_at: state::rfc3339(c.created_at),
-                expires_at: state::rfc3339(c.not_after),
+            .map(|c| {
+                (
+                    c.created_at,
+                    CredentialInfo {
+                        kind: CredentialKind::Operator,
+                        status: if c.revoked.is_some() {
+                            CredentialStatus::Revoked
+                        } else if c.not_after < now {
+                            CredentialStatus::Expired
+                        } else {
+                            CredentialStatus::Active
+                        },
+                        name: c.name,
+                        id: c.serial.clone(),
+                        serial: c.serial,
+                        created_at: state::rfc3339(c.created_at),
+                        expires_at: state::rfc3339(c.not_after),
+                    },
+                )
             })
             .collect();
-        out.extend(enrollments.into_iter().map(|e| CredentialInfo {
-            kind: CredentialKind::Enrollment,
-            status: if e.revoked.is_some() {
-                CredentialStatus::Revoked
-            } else if e.consumed.is_some() {
-                CredentialStatus::Used
-            } else if e.not_after < now {
-                CredentialStatus::Expired
-            } else {
-                CredentialStatus::Pending
-            },
-            name: e.for_name.unwrap_or_else(|| "(bootstrap)".into()),
-            id: e.id,
-            serial: e.serial,
-            created_at: state::rfc3339(e.created_at),
-            expires_at: state::rfc3339(e.not_after),
+        out.extend(enrollments.into_iter().map(|e| {
+            (
+                e.created_at,
+                CredentialInfo {
+                    kind: CredentialKind::Enrollment,
+                    status: if e.revoked.is_some() {
+                        CredentialStatus::Revoked
+                    } else if e.consumed.is_some() {
+                        CredentialStatus::Used
+                    } else if e.not_after < now {
+                        CredentialStatus::Expired
+                    } else {
+                        CredentialStatus::Pending
+                    },
+                    name: e.for_name.unwrap_or_else(|| "(bootstrap)".into()),
+                    id: e.id,
+                    serial: e.serial,
+                    created_at: state::rfc3339(e.created_at),
+                    expires_at: state::rfc3339(e.not_after),
+                },
+            )
         }));
-        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.name.cmp(&b.name)));
-        Ok(out)
+        out.sort_by(|(at_a, a), (at_b, b)| at_a.cmp(at_b).then_with(|| a.name.cmp(&b.name)));
+        Ok(out.into_iter().map(|(_, info)| info).collect())
     }
 
     /// Replaces both join tokens.
