@@ -325,6 +325,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The traefikee image the pods run (--kubernetes; default: this version''s)')
             [CompletionResult]::new('--archivepath', '--archivepath', [CompletionResultType]::ParameterName, 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'The backup''s passphrase, in a file (with --archivepath)')
+            [CompletionResult]::new('--kube-version', '--kube-version', [CompletionResultType]::ParameterName, 'The Kubernetes release to render for with --dry-run, e.g. 1.20 (default: the newest this version knows; a real install asks the server)')
             [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the controllers and proxies to be ready, in seconds')
             [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')

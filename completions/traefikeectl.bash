@@ -1086,7 +1086,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__install)
-            opts="-o -h -V --local --kubernetes --controlnodes --datanodes --dashboard --force --traefikee-bin --namespace --image --archivepath --passphrase-file --dry-run --wait-timeout --clustername --output --help --version"
+            opts="-o -h -V --local --kubernetes --controlnodes --datanodes --dashboard --force --traefikee-bin --namespace --image --archivepath --passphrase-file --dry-run --kube-version --wait-timeout --clustername --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1117,6 +1117,10 @@ _traefikeectl() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kube-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -288,6 +288,7 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --image 'The traefikee image the pods run (--kubernetes; default: this version''s)'
             cand --archivepath 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)'
             cand --passphrase-file 'The backup''s passphrase, in a file (with --archivepath)'
+            cand --kube-version 'The Kubernetes release to render for with --dry-run, e.g. 1.20 (default: the newest this version knows; a real install asks the server)'
             cand --wait-timeout 'How long to wait for the controllers and proxies to be ready, in seconds'
             cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'

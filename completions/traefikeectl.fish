@@ -207,6 +207,7 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l na
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l image -d 'The traefikee image the pods run (--kubernetes; default: this version\'s)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l archivepath -d 'Start the cluster from a backup: same identity, tokens, credentials and configuration (--kubernetes)' -r -F
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l passphrase-file -d 'The backup\'s passphrase, in a file (with --archivepath)' -r -F
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l kube-version -d 'The Kubernetes release to render for with --dry-run, e.g. 1.20 (default: the newest this version knows; a real install asks the server)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l wait-timeout -d 'How long to wait for the controllers and proxies to be ready, in seconds' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand install" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''

@@ -258,6 +258,11 @@ pub struct InstallArgs {
     #[arg(long = "dry-run", conflicts_with = "local")]
     pub dry_run: bool,
 
+    /// The Kubernetes release to render for with --dry-run, e.g. 1.20 (default: the newest
+    /// this version knows; a real install asks the server).
+    #[arg(long = "kube-version", value_name = "MAJOR.MINOR", requires = "dry_run")]
+    pub kube_version: Option<traefikee_kube::KubeVersion>,
+
     /// How long to wait for the controllers and proxies to be ready, in seconds.
     #[arg(long = "wait-timeout", value_name = "SECONDS", default_value_t = 300)]
     pub wait_timeout: u64,

@@ -57,23 +57,15 @@ pub enum KubeError {
     #[error("could not remove {}: {reason}", remains.join(", "))]
     RemoveFailed { reason: String, remains: Vec<String> },
 
-    /// The controllers or the proxies did not become ready in time. Everything applied is
-    /// left in place for inspection.
-    #[error(
-        "only {ready} of {wanted} {what} ready after {waited:?}{}; everything applied is left in place: inspect it \
-         with `kubectl -n {namespace} get pods`, and remove it with \
-         `traefikeectl uninstall --kubernetes --namespace={namespace} --clustername={cluster}`",
-        if details.is_empty() { String::new() } else { format!(" ({})", details.join("; ")) }
-    )]
-    NotReady {
-        what: String,
-        ready: u32,
-        wanted: u32,
-        waited: std::time::Duration,
-        namespace: String,
-        cluster: String,
-        details: Vec<String>,
-    },
+    /// The controllers or the proxies did not become ready in time, or a pod cannot start
+    /// (its image cannot be pulled, the node refuses it). Everything applied was removed
+    /// again but what [`NotReady::remains`] lists.
+    #[error("{0}")]
+    NotReady(Box<NotReady>),
+
+    /// The server's Kubernetes release is older than install supports.
+    #[error("Kubernetes {version} is not supported: traefikeectl installs on Kubernetes {oldest} and later")]
+    Unsupported { version: String, oldest: String },
 
     /// The one-time credential Secret is not there (already used, or no install here).
     #[error(
@@ -106,6 +98,43 @@ fn apply_failed(kind: &str, name: &str, reason: &str, remains: &[String]) -> Str
         format!("the rollback could not remove {}: delete by hand what is left", remains.join(", "))
     };
     format!("applying {kind} {name} failed: {reason}; {left}")
+}
+
+/// What [`KubeError::NotReady`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotReady {
+    /// `controllers` or `proxies`.
+    pub what: String,
+    pub ready: u32,
+    pub wanted: u32,
+    /// How long install waited, or why it stopped waiting early.
+    pub waited: String,
+    pub namespace: String,
+    pub cluster: String,
+    /// What the pods say about why they are not ready.
+    pub details: Vec<String>,
+    /// What the rollback could not remove.
+    pub remains: Vec<String>,
+}
+
+impl std::fmt::Display for NotReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let NotReady { what, ready, wanted, waited, namespace, cluster, details, remains } = self;
+        write!(f, "only {ready} of {wanted} {what} ready {waited}")?;
+        if !details.is_empty() {
+            write!(f, " ({})", details.join("; "))?;
+        }
+        if remains.is_empty() {
+            write!(f, "; everything applied was removed again")
+        } else {
+            write!(
+                f,
+                "; the rollback could not remove {}: remove it with `traefikeectl uninstall --kubernetes \
+                 --namespace={namespace} --clustername={cluster}`",
+                remains.join(", ")
+            )
+        }
+    }
 }
 
 impl KubeError {

@@ -9,13 +9,15 @@ use kube::api::{Api, ListParams};
 use kube::Client;
 use tokio::time::Instant;
 
-use crate::error::{reason, KubeError};
-use crate::kinds::{self, describe, name_of, Kind, NAMESPACE, POD, PVC, REMOVAL_ORDER, SECRET, STATEFUL_SET};
+use crate::error::{reason, KubeError, NotReady};
+use crate::kinds::{self, describe, name_of, removal_order, Kind, NAMESPACE, POD, PVC, SECRET, STATEFUL_SET};
 use crate::options::{check, InstallOptions};
+use crate::render::UNPRIVILEGED_PORT_SYSCTL as SYSCTL;
 use crate::render::{
     self, api_address, instance_selector, render, API_SERVICE, APP, CONTROLLER, DASHBOARD_SERVICE, LABEL_COMPONENT,
     LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGER, PROXY, SEED_SECRET,
 };
+use crate::target::Target;
 
 /// What [`install`] is doing, for a progress display.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,7 @@ pub async fn install(client: Client, opts: &InstallOptions, progress: &dyn Fn(St
     check(opts)?;
     let ns = opts.namespace.as_str();
     progress(Step::Checking { namespace: ns.into() });
+    let target = Target::discover(&client).await?;
     let existing_ns = Api::<Namespace>::all(client.clone())
         .get_opt(ns)
         .await
@@ -109,13 +112,13 @@ pub async fn install(client: Client, opts: &InstallOptions, progress: &dyn Fn(St
         }
         for cluster in &clusters {
             progress(Step::Replacing { cluster: cluster.clone() });
-            remove(&client, ns, cluster, false, progress).await?;
+            remove(&client, &target, ns, cluster, false, progress).await?;
         }
     }
 
     let mut created: Vec<(Kind, String)> = Vec::new();
     let mut applied = Vec::new();
-    for manifest in render(opts) {
+    for manifest in render(opts, &target) {
         let Some(kind) = Kind::of(&manifest) else {
             // render() makes only kinds that kinds.rs knows; a test holds it to that.
             continue;
@@ -136,9 +139,13 @@ pub async fn install(client: Client, opts: &InstallOptions, progress: &dyn Fn(St
         applied.push(describe(kind, &name));
         created.push((kind, name));
     }
+    // What a failed wait removes again: a namespace that was there before is not ours.
+    let created: Vec<_> = created.into_iter().filter(|(k, _)| !(*k == NAMESPACE && existing_ns.is_some())).collect();
 
     let deadline = Instant::now() + opts.wait_timeout;
-    wait_controllers(&client, opts, deadline, progress).await?;
+    if let Err(e) = wait_controllers(&client, opts, deadline, progress).await {
+        return Err(rolled_back(e, roll_back(&client, ns, &opts.cluster_name, created, progress).await));
+    }
     // Controller 0 has bootstrapped and every controller knows the leader: the seed has
     // served, and from now on a controller 0 with a new volume must join, not bootstrap.
     let mut warnings = Vec::new();
@@ -150,7 +157,9 @@ pub async fn install(client: Client, opts: &InstallOptions, progress: &dyn Fn(St
             reason(&e)
         ));
     }
-    wait_proxies(&client, opts, deadline, progress).await?;
+    if let Err(e) = wait_proxies(&client, opts, deadline, progress).await {
+        return Err(rolled_back(e, roll_back(&client, ns, &opts.cluster_name, created, progress).await));
+    }
     progress(Step::Ready);
     Ok(Installed {
         namespace: ns.into(),
@@ -170,7 +179,19 @@ pub async fn install(client: Client, opts: &InstallOptions, progress: &dyn Fn(St
 /// namespace if install created it. Waits (up to three minutes) for the pods and volumes to
 /// be gone. Returns what it deleted, as `Kind name`: empty when nothing was there.
 pub async fn uninstall(client: Client, namespace: &str, cluster_name: &str) -> Result<Vec<String>, KubeError> {
-    remove(&client, namespace, cluster_name, true, &|_| {}).await
+    let target = Target::discover(&client).await?;
+    remove(&client, &target, namespace, cluster_name, true, &|_| {}).await
+}
+
+/// A wait that failed, with what its rollback could not remove.
+fn rolled_back(e: KubeError, left: Vec<String>) -> KubeError {
+    match e {
+        KubeError::NotReady(mut n) => {
+            n.remains = left;
+            KubeError::NotReady(n)
+        }
+        other => other,
+    }
 }
 
 /// The instance labels of the traefikee clusters (controller StatefulSets) in `namespace`.
@@ -245,6 +266,7 @@ async fn roll_back(
 /// created it for this cluster; then waits for the pods and claims to be gone.
 async fn remove(
     client: &Client,
+    target: &Target,
     ns: &str,
     cluster: &str,
     delete_namespace: bool,
@@ -254,7 +276,7 @@ async fn remove(
     let mut removed = Vec::new();
     let mut failed = Vec::new();
     let mut last_reason = String::new();
-    for kind in REMOVAL_ORDER {
+    for kind in removal_order(target) {
         let names = kinds::names(client, ns, kind, &selector)
             .await
             .map_err(|e| KubeError::from_kube(format!("listing the {}s labelled {selector}", kind.kind), &e))?;
@@ -331,8 +353,7 @@ async fn wait_controllers(
 ) -> Result<(), KubeError> {
     let api = Api::<StatefulSet>::namespaced(client.clone(), &opts.namespace);
     let wanted = opts.control_nodes;
-    let mut shown = None;
-    loop {
+    let read = || async {
         let sts = api
             .get(CONTROLLER)
             .await
@@ -340,18 +361,10 @@ async fn wait_controllers(
         let status = sts.status.unwrap_or_default();
         let ready = count(status.ready_replicas);
         let current = status.observed_generation >= sts.metadata.generation;
-        if shown != Some(ready) {
-            shown = Some(ready);
-            progress(Step::WaitingForControllers { ready, wanted });
-        }
-        if current && ready >= wanted {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(not_ready(client, opts, "controller", ready, wanted).await);
-        }
-        tokio::time::sleep(opts.poll_interval.min(deadline - Instant::now())).await;
-    }
+        Ok((ready, current && ready >= wanted))
+    };
+    let show = |ready| progress(Step::WaitingForControllers { ready, wanted });
+    wait_for(client, opts, "controller", wanted, deadline, read, show).await
 }
 
 async fn wait_proxies(
@@ -362,23 +375,61 @@ async fn wait_proxies(
 ) -> Result<(), KubeError> {
     let api = Api::<Deployment>::namespaced(client.clone(), &opts.namespace);
     let wanted = opts.data_nodes;
-    let mut shown = None;
-    loop {
+    let read = || async {
         let deployment =
             api.get(PROXY).await.map_err(|e| KubeError::from_kube(format!("reading Deployment {PROXY}"), &e))?;
         let status = deployment.status.unwrap_or_default();
         let ready = count(status.available_replicas);
         let updated = count(status.updated_replicas);
         let current = status.observed_generation >= deployment.metadata.generation;
+        Ok((ready, current && ready >= wanted && updated >= wanted))
+    };
+    let show = |ready| progress(Step::WaitingForProxies { ready, wanted });
+    wait_for(client, opts, "proxy", wanted, deadline, read, show).await
+}
+
+/// Polls `read` (ready count, done) until done; stops early when a pod of `component` stays
+/// stuck for `opts.stuck_timeout`, and at the deadline.
+async fn wait_for<R, F>(
+    client: &Client,
+    opts: &InstallOptions,
+    component: &str,
+    wanted: u32,
+    deadline: Instant,
+    read: R,
+    show: impl Fn(u32),
+) -> Result<(), KubeError>
+where
+    R: Fn() -> F,
+    F: std::future::Future<Output = Result<(u32, bool), KubeError>>,
+{
+    let started = Instant::now();
+    let mut shown = None;
+    let mut stuck_since: Option<Instant> = None;
+    loop {
+        let (ready, done) = read().await?;
         if shown != Some(ready) {
             shown = Some(ready);
-            progress(Step::WaitingForProxies { ready, wanted });
+            show(ready);
         }
-        if current && ready >= wanted && updated >= wanted {
+        if done {
             return Ok(());
         }
+        let pods = component_pods(client, opts, component).await;
+        let stuck: Vec<String> = pods.as_deref().unwrap_or_default().iter().filter_map(pod_stuck).collect();
+        if stuck.is_empty() {
+            stuck_since = None;
+        } else if stuck_since.get_or_insert_with(Instant::now).elapsed() >= opts.stuck_timeout {
+            let waited = format!("after {}s: a pod cannot start", started.elapsed().as_secs());
+            return Err(not_ready(opts, component, ready, wanted, waited, stuck));
+        }
         if Instant::now() >= deadline {
-            return Err(not_ready(client, opts, "proxy", ready, wanted).await);
+            let details = match pods {
+                Ok(pods) => pods.iter().filter_map(pod_problem).take(5).collect(),
+                Err(e) => vec![e],
+            };
+            let waited = format!("after {:?} (--wait-timeout)", opts.wait_timeout);
+            return Err(not_ready(opts, component, ready, wanted, waited, details));
         }
         tokio::time::sleep(opts.poll_interval.min(deadline - Instant::now())).await;
     }
@@ -388,25 +439,62 @@ fn count(n: Option<i32>) -> u32 {
     n.unwrap_or(0).max(0) as u32
 }
 
-/// The timeout error, with what the pods of `component` say about why they are not ready.
-async fn not_ready(client: &Client, opts: &InstallOptions, component: &str, ready: u32, wanted: u32) -> KubeError {
+/// The pods of `component`, or why they cannot be listed.
+async fn component_pods(client: &Client, opts: &InstallOptions, component: &str) -> Result<Vec<Pod>, String> {
     let selector = format!("{},{LABEL_COMPONENT}={component}", render::instance_selector(&opts.cluster_name));
-    let details = match Api::<Pod>::namespaced(client.clone(), &opts.namespace)
+    Api::<Pod>::namespaced(client.clone(), &opts.namespace)
         .list(&ListParams::default().labels(&selector))
         .await
-    {
-        Ok(pods) => pods.items.iter().filter_map(pod_problem).take(5).collect(),
-        Err(e) => vec![format!("cannot list the pods: {}", reason(&e))],
-    };
-    KubeError::NotReady {
+        .map(|l| l.items)
+        .map_err(|e| format!("cannot list the pods: {}", reason(&e)))
+}
+
+fn not_ready(
+    opts: &InstallOptions,
+    component: &str,
+    ready: u32,
+    wanted: u32,
+    waited: String,
+    details: Vec<String>,
+) -> KubeError {
+    KubeError::NotReady(Box::new(NotReady {
         what: if component == "proxy" { "proxies".into() } else { "controllers".into() },
         ready,
         wanted,
-        waited: opts.wait_timeout,
+        waited,
         namespace: opts.namespace.clone(),
         cluster: opts.cluster_name.clone(),
         details,
+        remains: Vec::new(),
+    }))
+}
+
+/// Waiting reasons that do not go away by waiting.
+const STUCK_REASONS: [&str; 7] = [
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "ErrImageNeverPull",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+];
+
+/// Why a pod cannot start, when it is something waiting does not fix; `None` otherwise.
+fn pod_stuck(pod: &Pod) -> Option<String> {
+    if pod.metadata.deletion_timestamp.is_some() {
+        return None;
     }
+    let status = pod.status.as_ref()?;
+    // Refused by the node (SysctlForbidden, OutOfcpu, ...): the pod is failed for good.
+    if status.phase.as_deref() == Some("Failed") {
+        return pod_problem(pod);
+    }
+    let waiting = status.container_statuses.iter().flatten().filter_map(|cs| cs.state.as_ref()?.waiting.as_ref());
+    if waiting.clone().any(|w| w.reason.as_deref().is_some_and(|r| STUCK_REASONS.contains(&r))) {
+        return pod_problem(pod);
+    }
+    None
 }
 
 fn condition<'a>(pod: &'a Pod, kind: &str) -> Option<&'a k8s_openapi::api::core::v1::PodCondition> {
@@ -424,6 +512,21 @@ fn pod_problem(pod: &Pod) -> Option<String> {
     let status = pod.status.as_ref();
     if pod_ready(pod) {
         return None;
+    }
+    if status.and_then(|s| s.phase.as_deref()) == Some("Failed") {
+        let why = status.and_then(|s| s.reason.as_deref()).unwrap_or("Failed");
+        let mut text = format!("{name}: {why}");
+        if let Some(m) = status.and_then(|s| s.message.as_deref()) {
+            text.push_str(&format!(" ({m})"));
+        }
+        if why == "SysctlForbidden" {
+            text.push_str(&format!(
+                "; the proxies need net.ipv4.ip_unprivileged_port_start to listen on 80 and 443 without root: \
+                 a safe sysctl from Kubernetes 1.22, before that allow it on the nodes with the kubelet's \
+                 --allowed-unsafe-sysctls={SYSCTL}"
+            ));
+        }
+        return Some(text);
     }
     if let Some(c) = condition(pod, "PodScheduled").filter(|c| c.status == "False") {
         let why = c.message.clone().or_else(|| c.reason.clone()).unwrap_or_else(|| "not scheduled".into());

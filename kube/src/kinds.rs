@@ -6,6 +6,7 @@ use kube::Client;
 use serde_json::Value;
 
 use crate::render::MANAGER;
+use crate::target::{PdbApi, Target};
 
 /// One kind of object: enough to build its API paths without discovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,19 +27,41 @@ pub(crate) const ROLE: Kind = k("Role", "rbac.authorization.k8s.io/v1", "roles",
 pub(crate) const ROLE_BINDING: Kind = k("RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings", true);
 pub(crate) const SECRET: Kind = k("Secret", "v1", "secrets", true);
 pub(crate) const SERVICE: Kind = k("Service", "v1", "services", true);
-pub(crate) const PDB: Kind = k("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets", true);
+pub(crate) const PDB_V1: Kind = k("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets", true);
+pub(crate) const PDB_V1BETA1: Kind = k("PodDisruptionBudget", "policy/v1beta1", "poddisruptionbudgets", true);
 pub(crate) const STATEFUL_SET: Kind = k("StatefulSet", "apps/v1", "statefulsets", true);
 pub(crate) const DEPLOYMENT: Kind = k("Deployment", "apps/v1", "deployments", true);
 pub(crate) const PVC: Kind = k("PersistentVolumeClaim", "v1", "persistentvolumeclaims", true);
 pub(crate) const POD: Kind = k("Pod", "v1", "pods", true);
 
+/// The PodDisruptionBudget kind the target serves.
+pub(crate) fn pdb(target: &Target) -> Kind {
+    match target.pdb {
+        PdbApi::V1 => PDB_V1,
+        PdbApi::V1Beta1 => PDB_V1BETA1,
+    }
+}
+
 /// Every kind install creates (directly, or through the StatefulSet for the claims), in
 /// removal order: workloads first, so nothing restarts on a missing Secret meanwhile.
-pub(crate) const REMOVAL_ORDER: [Kind; 9] =
-    [DEPLOYMENT, STATEFUL_SET, PDB, SERVICE, SECRET, ROLE_BINDING, ROLE, SERVICE_ACCOUNT, PVC];
+pub(crate) fn removal_order(target: &Target) -> [Kind; 9] {
+    [DEPLOYMENT, STATEFUL_SET, pdb(target), SERVICE, SECRET, ROLE_BINDING, ROLE, SERVICE_ACCOUNT, PVC]
+}
 
-const ALL: [Kind; 11] =
-    [NAMESPACE, SERVICE_ACCOUNT, ROLE, ROLE_BINDING, SECRET, SERVICE, PDB, STATEFUL_SET, DEPLOYMENT, PVC, POD];
+const ALL: [Kind; 12] = [
+    NAMESPACE,
+    SERVICE_ACCOUNT,
+    ROLE,
+    ROLE_BINDING,
+    SECRET,
+    SERVICE,
+    PDB_V1,
+    PDB_V1BETA1,
+    STATEFUL_SET,
+    DEPLOYMENT,
+    PVC,
+    POD,
+];
 
 impl Kind {
     pub(crate) fn of(manifest: &Value) -> Option<Kind> {
@@ -110,11 +133,13 @@ mod tests {
 
     #[test]
     fn every_rendered_kind_is_known() {
-        for opts in [
+        let options = [
             InstallOptions::default(),
             InstallOptions { dashboard: true, control_nodes: 1, data_nodes: 0, ..Default::default() },
-        ] {
-            for m in crate::render(&opts) {
+        ];
+        let targets = [Target::default(), Target::for_version(crate::KubeVersion::OLDEST)];
+        for (opts, target) in options.iter().flat_map(|o| targets.iter().map(move |t| (o, t))) {
+            for m in crate::render(opts, target) {
                 let kind = Kind::of(&m).unwrap_or_else(|| panic!("unknown kind {} {}", m["kind"], m["apiVersion"]));
                 assert_eq!(kind.namespaced, kind != NAMESPACE);
                 assert!(!name_of(&m).is_empty());

@@ -1,6 +1,8 @@
 //! The Kubernetes side of `traefikeectl install --kubernetes` and `uninstall --kubernetes`.
 //!
-//! - [`render()`] / [`render_yaml()`]: every manifest, in apply order (`--dry-run -o yaml`);
+//! - [`render()`] / [`render_yaml()`]: every manifest, in apply order (`--dry-run -o yaml`),
+//!   for a [`Target`]: the Kubernetes release the server runs ([`Target::discover`]), or the
+//!   one `--kube-version` names; 1.20 to [`KubeVersion::NEWEST`] are supported;
 //! - [`install`]: server-side apply with the current kubeconfig context, rollback on
 //!   failure, then a wait until the controllers have a Raft leader (then the seed Secret is
 //!   deleted) and the proxies are available, reported through [`Step`]s;
@@ -30,16 +32,18 @@ mod install;
 mod kinds;
 mod options;
 pub mod render;
+mod target;
 
 pub use client::{client_from_kubeconfig, client_from_kubeconfig_file};
 pub use credentials::{delete_credentials, read_credentials};
-pub use error::KubeError;
+pub use error::{KubeError, NotReady};
 pub use forward::{forward_api, ApiForward};
 pub use install::{install, uninstall, Installed, Step};
 pub use options::{
     check, default_image, Credentials, InstallOptions, Seed, DEFAULT_CLUSTER_NAME, DEFAULT_NAMESPACE, MAX_SEED_ARCHIVE,
 };
 pub use render::{render, render_yaml};
+pub use target::{KubeVersion, PdbApi, Target};
 
 /// Re-exported so callers need no kube dependency of their own to hold a client.
 pub use kube::Client;

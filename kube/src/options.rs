@@ -45,6 +45,10 @@ pub struct InstallOptions {
     pub wait_timeout: Duration,
     /// How often [`install`](crate::install) looks at their status while it waits.
     pub poll_interval: Duration,
+    /// How long a pod may be stuck on what waiting does not fix (an image that cannot be
+    /// pulled, a node refusing the pod) before [`install`](crate::install) stops waiting and
+    /// rolls back.
+    pub stuck_timeout: Duration,
 }
 
 impl Default for InstallOptions {
@@ -62,6 +66,7 @@ impl Default for InstallOptions {
             storage_class: None,
             wait_timeout: Duration::from_secs(300),
             poll_interval: Duration::from_secs(2),
+            stuck_timeout: Duration::from_secs(30),
         }
     }
 }

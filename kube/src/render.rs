@@ -8,6 +8,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::options::InstallOptions;
+use crate::target::Target;
 
 /// The StatefulSet of controllers, its headless Service, ServiceAccount, Role, RoleBinding
 /// and PodDisruptionBudget.
@@ -57,6 +58,12 @@ const SEED_DIR: &str = "/var/run/traefikee-seed";
 /// start so a restart is never refused for finding old ones.
 const BOOTSTRAP_CREDENTIALS_DIR: &str = "/tmp/traefikee-credentials";
 
+/// The sysctl that lets the proxies listen on 80 and 443 without root.
+pub const UNPRIVILEGED_PORT_SYSCTL: &str = "net.ipv4.ip_unprivileged_port_start";
+
+/// How long a deleted proxy keeps serving before it gets SIGTERM.
+pub const PROXY_PRESTOP_SECONDS: u32 = 5;
+
 /// The image's user (`traefikee`, uid and gid 65532: see the Dockerfile).
 pub const RUN_AS: u32 = 65532;
 
@@ -104,9 +111,9 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Every manifest, in apply order: namespace, service accounts, RBAC, secrets, services,
-/// disruption budgets, then the controllers and the proxies.
-pub fn render(opts: &InstallOptions) -> Vec<Value> {
+/// Every manifest for a server of `target`, in apply order: namespace, service accounts,
+/// RBAC, secrets, services, disruption budgets, then the controllers and the proxies.
+pub fn render(opts: &InstallOptions, target: &Target) -> Vec<Value> {
     let mut out = vec![
         namespace(opts),
         service_account(opts, CONTROLLER, "controller"),
@@ -123,21 +130,21 @@ pub fn render(opts: &InstallOptions) -> Vec<Value> {
         out.push(dashboard_service(opts));
     }
     out.push(proxy_service(opts));
-    if let Some(pdb) = controller_pdb(opts) {
+    if let Some(pdb) = controller_pdb(opts, target) {
         out.push(pdb);
     }
-    if let Some(pdb) = proxy_pdb(opts) {
+    if let Some(pdb) = proxy_pdb(opts, target) {
         out.push(pdb);
     }
-    out.push(controller_statefulset(opts));
+    out.push(controller_statefulset(opts, target));
     out.push(proxy_deployment(opts));
     out
 }
 
 /// The manifests as `---`-separated YAML documents, for `--dry-run -o yaml`.
-pub fn render_yaml(opts: &InstallOptions) -> String {
+pub fn render_yaml(opts: &InstallOptions, target: &Target) -> String {
     let mut out = String::new();
-    for m in render(opts) {
+    for m in render(opts, target) {
         out.push_str("---\n");
         // A Value always serializes.
         out.push_str(&serde_yaml::to_string(&m).unwrap_or_default());
@@ -295,20 +302,20 @@ pub fn proxy_min_available(data_nodes: u32) -> Option<u32> {
     (data_nodes > 1).then_some(1)
 }
 
-fn controller_pdb(opts: &InstallOptions) -> Option<Value> {
+fn controller_pdb(opts: &InstallOptions, target: &Target) -> Option<Value> {
     let min = controller_min_available(opts.control_nodes)?;
     Some(json!({
-        "apiVersion": "policy/v1",
+        "apiVersion": target.pdb.api_version(),
         "kind": "PodDisruptionBudget",
         "metadata": meta(opts, CONTROLLER, "controller"),
         "spec": { "minAvailable": min, "selector": { "matchLabels": selector(opts, "controller") } },
     }))
 }
 
-fn proxy_pdb(opts: &InstallOptions) -> Option<Value> {
+fn proxy_pdb(opts: &InstallOptions, target: &Target) -> Option<Value> {
     let min = proxy_min_available(opts.data_nodes)?;
     Some(json!({
-        "apiVersion": "policy/v1",
+        "apiVersion": target.pdb.api_version(),
         "kind": "PodDisruptionBudget",
         "metadata": meta(opts, PROXY, "proxy"),
         "spec": { "minAvailable": min, "selector": { "matchLabels": selector(opts, "proxy") } },
@@ -404,7 +411,7 @@ exec traefikee start-control-node --peeraddresses="$peers" {common}
     )
 }
 
-fn controller_statefulset(opts: &InstallOptions) -> Value {
+fn controller_statefulset(opts: &InstallOptions, target: &Target) -> Value {
     let mut ports = vec![
         json!({ "name": "cluster", "containerPort": CLUSTER_PORT, "protocol": "TCP" }),
         json!({ "name": "api", "containerPort": API_PORT, "protocol": "TCP" }),
@@ -419,7 +426,7 @@ fn controller_statefulset(opts: &InstallOptions) -> Value {
     if let Some(class) = &opts.storage_class {
         claim_spec["storageClassName"] = json!(class);
     }
-    json!({
+    let mut sts = json!({
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": meta(opts, CONTROLLER, "controller"),
@@ -428,7 +435,6 @@ fn controller_statefulset(opts: &InstallOptions) -> Value {
             "replicas": opts.control_nodes,
             "podManagementPolicy": "Parallel",
             "updateStrategy": { "type": "RollingUpdate" },
-            "persistentVolumeClaimRetentionPolicy": { "whenDeleted": "Delete", "whenScaled": "Retain" },
             "selector": { "matchLabels": selector(opts, "controller") },
             "template": {
                 "metadata": { "labels": labels(opts, Some("controller")) },
@@ -495,7 +501,14 @@ fn controller_statefulset(opts: &InstallOptions) -> Value {
                 "spec": claim_spec,
             }],
         },
-    })
+    });
+    // Older servers refuse the field; there, uninstall deletes the claims itself (it does
+    // anyway: they carry the instance labels).
+    if target.pvc_retention_policy() {
+        sts["spec"]["persistentVolumeClaimRetentionPolicy"] =
+            json!({ "whenDeleted": "Delete", "whenScaled": "Retain" });
+    }
+    sts
 }
 
 fn proxy_deployment(opts: &InstallOptions) -> Value {
@@ -517,7 +530,7 @@ fn proxy_deployment(opts: &InstallOptions) -> Value {
                     "terminationGracePeriodSeconds": 30,
                     // Entry points listen on 80 and 443 without root or capabilities.
                     "securityContext": pod_security(Some(json!([
-                        { "name": "net.ipv4.ip_unprivileged_port_start", "value": "0" },
+                        { "name": UNPRIVILEGED_PORT_SYSCTL, "value": "0" },
                     ]))),
                     "affinity": spread(opts, "proxy"),
                     "containers": [{
@@ -559,6 +572,11 @@ fn proxy_deployment(opts: &InstallOptions) -> Value {
                             "timeoutSeconds": 5,
                             "failureThreshold": 6,
                         },
+                        // The pod leaves the Service's endpoints as soon as it is deleted,
+                        // but load balancers and kube-proxy learn it a moment later: keep
+                        // serving meanwhile, then SIGTERM turns /ping to 503, stops
+                        // accepting and lets requests in flight finish.
+                        "lifecycle": { "preStop": { "exec": { "command": ["sleep", PROXY_PRESTOP_SECONDS.to_string()] } } },
                         "resources": {
                             "requests": { "cpu": "100m", "memory": "64Mi" },
                             "limits": { "memory": "512Mi" },

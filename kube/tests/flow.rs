@@ -14,7 +14,7 @@ use kube::client::Body;
 use serde_json::{json, Value};
 use traefikee_kube::{
     delete_credentials, install, read_credentials, render, uninstall, Client, Credentials, InstallOptions, KubeError,
-    Seed, Step,
+    Seed, Step, Target,
 };
 
 // ---- the stand-in API server ----------------------------------------------------------------
@@ -34,6 +34,10 @@ struct Fake {
     reads: BTreeMap<String, u32>,
     /// Pods a pod list answers with.
     pods: Vec<Value>,
+    /// Answer as Kubernetes 1.20 does: no `policy/v1`.
+    old_server: bool,
+    /// The minor version `/version` answers, when not the one `old_server` implies.
+    minor: Option<&'static str>,
 }
 
 fn status(code: u16, reason: &str, message: &str) -> Response<Body> {
@@ -105,7 +109,23 @@ impl Fake {
     fn handle(&mut self, method: &str, path: &str, query: &str, body: &[u8]) -> Response<Body> {
         self.log.push(format!("{method} {path}"));
         if path == "/version" {
-            return respond(200, &json!({ "major": "1", "minor": "36", "gitVersion": "v1.36.0" }));
+            let minor = self.minor.unwrap_or(if self.old_server { "20" } else { "36" });
+            return respond(200, &json!({ "major": "1", "minor": minor, "gitVersion": format!("v1.{minor}.2") }));
+        }
+        if path.starts_with("/apis/policy/v1/") && self.old_server {
+            return status(404, "NotFound", "the server could not find the requested resource");
+        }
+        if path == "/apis/policy/v1" {
+            if self.old_server {
+                return status(404, "NotFound", "the server could not find the requested resource");
+            }
+            return respond(
+                200,
+                &json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "policy/v1", "resources": [
+                    { "name": "poddisruptionbudgets", "singularName": "", "namespaced": true,
+                      "kind": "PodDisruptionBudget", "verbs": ["create", "delete", "get", "list", "patch"] },
+                ] }),
+            );
         }
         let (collection, name) = Fake::locate(path);
         match (method, name) {
@@ -236,7 +256,7 @@ fn recorder() -> (Arc<Mutex<Vec<Step>>>, impl Fn(Step)) {
 }
 
 fn every_rendered(o: &InstallOptions) -> Vec<String> {
-    let mut all: Vec<String> = render(o)
+    let mut all: Vec<String> = render(o, &Target::default())
         .iter()
         .map(|m| format!("{} {}", m["kind"].as_str().unwrap(), m["metadata"]["name"].as_str().unwrap()))
         .collect();
@@ -256,7 +276,7 @@ fn requests(fake: &Arc<Mutex<Fake>>, method: &str) -> Vec<String> {
 fn with_cluster(fake: &Arc<Mutex<Fake>>, name: &str) {
     let o = InstallOptions { cluster_name: name.into(), ..opts() };
     let mut f = fake.lock().unwrap();
-    for m in render(&o) {
+    for m in render(&o, &Target::default()) {
         let kind = m["kind"].as_str().unwrap();
         let path = match kind {
             "Namespace" => "/api/v1/namespaces".to_string(),
@@ -282,12 +302,12 @@ async fn install_applies_everything_in_order_and_waits_for_the_cluster() {
     assert_eq!(installed.proxy_service, "traefikee-proxy");
     assert_eq!(installed.dashboard_service, None);
     assert_eq!(installed.warnings, Vec::<String>::new());
-    assert_eq!(installed.applied.len(), render(&o).len());
+    assert_eq!(installed.applied.len(), render(&o, &Target::default()).len());
     // Everything is there but the seed, deleted once the cluster was up.
     assert_eq!(fake.lock().unwrap().names(), without_seed(every_rendered(&o)));
 
     // Applied in render order, each announced before it is applied.
-    let rendered: Vec<Step> = render(&o)
+    let rendered: Vec<Step> = render(&o, &Target::default())
         .iter()
         .map(|m| Step::Applying {
             kind: m["kind"].as_str().unwrap().into(),
@@ -499,12 +519,83 @@ async fn a_cluster_that_never_gets_ready_times_out_with_the_pods_reasons() {
     let o = InstallOptions { wait_timeout: Duration::from_millis(50), ..opts() };
     let err = install(client(&fake), &o, &|_| {}).await.unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, KubeError::NotReady { .. }), "{msg}");
-    assert!(msg.contains("only 0 of 3 controllers ready after 50ms"), "{msg}");
+    assert!(matches!(err, KubeError::NotReady(_)), "{msg}");
+    assert!(msg.contains("only 0 of 3 controllers ready after 50ms (--wait-timeout)"), "{msg}");
     assert!(msg.contains("traefikee-controller-0: ImagePullBackOff (Back-off pulling image)"), "{msg}");
-    assert!(msg.contains("traefikeectl uninstall --kubernetes --namespace=traefikee --clustername=traefikee"), "{msg}");
-    // Left in place for inspection, the seed too (controller 0 may still need it).
-    assert_eq!(fake.lock().unwrap().names(), every_rendered(&o));
+    assert!(msg.contains("everything applied was removed again"), "{msg}");
+    // Rolled back: nothing of the failed install is left.
+    assert_eq!(fake.lock().unwrap().names(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_pod_that_cannot_start_stops_the_wait_early_and_rolls_back() {
+    let fake = Arc::new(Mutex::new(Fake { not_ready_reads: None, pods: vec![stuck_pod()], ..Default::default() }));
+    let o = InstallOptions { stuck_timeout: Duration::ZERO, wait_timeout: Duration::from_secs(3600), ..opts() };
+    let (steps, progress) = recorder();
+    let err = install(client(&fake), &o, &progress).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(&err, KubeError::NotReady(n) if n.remains.is_empty()), "{msg}");
+    assert!(msg.contains("a pod cannot start"), "{msg}");
+    assert!(msg.contains("traefikee-controller-0: ImagePullBackOff (Back-off pulling image)"), "{msg}");
+    assert_eq!(fake.lock().unwrap().names(), Vec::<String>::new());
+    assert!(steps.lock().unwrap().contains(&Step::RollingBack { kind: "Namespace".into(), name: "traefikee".into() }));
+}
+
+#[tokio::test]
+async fn a_pod_the_node_refuses_names_the_fix() {
+    let mut pod = stuck_pod();
+    pod["metadata"]["name"] = json!("traefikee-controller-1");
+    pod["status"] = json!({
+        "phase": "Failed", "reason": "SysctlForbidden",
+        "message": "Pod forbidden sysctl: \"net.ipv4.ip_unprivileged_port_start\" not allowlisted",
+    });
+    let fake = Arc::new(Mutex::new(Fake { not_ready_reads: None, pods: vec![pod], ..Default::default() }));
+    let o = InstallOptions { stuck_timeout: Duration::ZERO, ..opts() };
+    let msg = install(client(&fake), &o, &|_| {}).await.unwrap_err().to_string();
+    assert!(msg.contains("traefikee-controller-1: SysctlForbidden"), "{msg}");
+    assert!(msg.contains("--allowed-unsafe-sysctls=net.ipv4.ip_unprivileged_port_start"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_kubernetes_1_20_server_gets_what_it_serves() {
+    let fake = Arc::new(Mutex::new(Fake { not_ready_reads: Some(0), old_server: true, ..Default::default() }));
+    install(client(&fake), &opts(), &|_| {}).await.unwrap();
+    let patches = requests(&fake, "PATCH");
+    assert!(patches.iter().any(|p| p.starts_with("PATCH /apis/policy/v1beta1/")), "{patches:?}");
+    assert!(!patches.iter().any(|p| p.contains("/policy/v1/")), "{patches:?}");
+    let sts =
+        fake.lock().unwrap().store["/apis/apps/v1/namespaces/traefikee/statefulsets"]["traefikee-controller"].clone();
+    assert!(sts["spec"].get("persistentVolumeClaimRetentionPolicy").is_none(), "{sts}");
+
+    let removed = uninstall(client(&fake), "traefikee", "traefikee").await.unwrap();
+    assert!(removed.contains(&"PodDisruptionBudget traefikee-controller".to_string()), "{removed:?}");
+    assert_eq!(fake.lock().unwrap().names(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_server_older_than_1_20_is_refused_before_anything_is_applied() {
+    let fake = Arc::new(Mutex::new(Fake { old_server: true, minor: Some("19"), ..Default::default() }));
+    let err = install(client(&fake), &opts(), &|_| {}).await.unwrap_err().to_string();
+    assert!(err.contains("Kubernetes 1.19 is not supported") && err.contains("1.20 and later"), "{err}");
+    assert!(requests(&fake, "PATCH").is_empty());
+}
+
+fn stuck_pod() -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "traefikee-controller-0", "labels": {
+            "app.kubernetes.io/name": "traefikee", "app.kubernetes.io/instance": "traefikee",
+            "app.kubernetes.io/managed-by": "traefikeectl", "app.kubernetes.io/component": "controller" } },
+        "status": {
+            "phase": "Pending",
+            "conditions": [{ "type": "Ready", "status": "False" }],
+            "containerStatuses": [{
+                "name": "controller", "image": "ghcr.io/traefikee/traefikee:0.1.0", "imageID": "", "ready": false,
+                "restartCount": 0,
+                "state": { "waiting": { "reason": "ImagePullBackOff", "message": "Back-off pulling image" } },
+            }],
+        },
+    })
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use traefikee_kube::render::{
     controller_min_available, controller_script, proxy_min_available, API_SERVICE, CONTROLLER, CREDENTIALS_SECRET,
     DASHBOARD_SERVICE, PROXY, SEED_SECRET, TOKENS_SECRET,
 };
-use traefikee_kube::{check, render, render_yaml, Credentials, InstallOptions, Seed};
+use traefikee_kube::{check, render, render_yaml, Credentials, InstallOptions, Seed, Target};
 
 fn seed() -> Seed {
     Seed {
@@ -44,7 +44,7 @@ fn decode(v: &Value) -> Vec<u8> {
 
 #[test]
 fn defaults_render_every_object_in_apply_order() {
-    let m = render(&opts());
+    let m = render(&opts(), &Target::default());
     assert_eq!(
         kind_names(&m),
         [
@@ -73,7 +73,7 @@ fn defaults_render_every_object_in_apply_order() {
 #[test]
 fn replicas_follow_the_options() {
     for (control, data) in [(1, 0), (3, 2), (5, 10)] {
-        let m = render(&InstallOptions { control_nodes: control, data_nodes: data, ..opts() });
+        let m = render(&InstallOptions { control_nodes: control, data_nodes: data, ..opts() }, &Target::default());
         assert_eq!(find(&m, "StatefulSet", CONTROLLER)["spec"]["replicas"], control);
         assert_eq!(find(&m, "Deployment", PROXY)["spec"]["replicas"], data);
     }
@@ -84,7 +84,7 @@ fn disruption_budgets_keep_a_raft_majority() {
     let table = [(1, None), (2, Some(2)), (3, Some(2)), (4, Some(3)), (5, Some(3)), (6, Some(4)), (7, Some(4))];
     for (n, min) in table {
         assert_eq!(controller_min_available(n), min, "{n} controllers");
-        let m = render(&InstallOptions { control_nodes: n, ..opts() });
+        let m = render(&InstallOptions { control_nodes: n, ..opts() }, &Target::default());
         let pdb = m.iter().find(|o| o["kind"] == "PodDisruptionBudget" && o["metadata"]["name"] == CONTROLLER);
         match min {
             None => assert!(pdb.is_none(), "{n} controllers: a budget would block every drain"),
@@ -99,7 +99,7 @@ fn disruption_budgets_keep_a_raft_majority() {
     }
     for (n, min) in [(0, None), (1, None), (2, Some(1)), (5, Some(1))] {
         assert_eq!(proxy_min_available(n), min, "{n} proxies");
-        let m = render(&InstallOptions { data_nodes: n, ..opts() });
+        let m = render(&InstallOptions { data_nodes: n, ..opts() }, &Target::default());
         let pdb = m.iter().find(|o| o["kind"] == "PodDisruptionBudget" && o["metadata"]["name"] == PROXY);
         assert_eq!(pdb.map(|p| p["spec"]["minAvailable"].as_u64().unwrap() as u32), min);
     }
@@ -111,7 +111,7 @@ fn an_even_number_of_controllers_renders_and_warns() {
     let warnings = check(&o).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("even"));
-    let m = render(&o);
+    let m = render(&o, &Target::default());
     assert_eq!(find(&m, "StatefulSet", CONTROLLER)["spec"]["replicas"], 4);
     assert_eq!(find(&m, "PodDisruptionBudget", CONTROLLER)["spec"]["minAvailable"], 3);
 }
@@ -119,7 +119,7 @@ fn an_even_number_of_controllers_renders_and_warns() {
 #[test]
 fn every_object_carries_the_labels() {
     let o = InstallOptions { cluster_name: "prod".into(), dashboard: true, ..opts() };
-    for obj in render(&o) {
+    for obj in render(&o, &Target::default()) {
         let labels = &obj["metadata"]["labels"];
         let what = format!("{} {}", obj["kind"], obj["metadata"]["name"]);
         assert_eq!(labels["app.kubernetes.io/name"], "traefikee", "{what}");
@@ -147,7 +147,7 @@ fn every_object_carries_the_labels() {
 
 #[test]
 fn services_select_their_component() {
-    let m = render(&InstallOptions { dashboard: true, ..opts() });
+    let m = render(&InstallOptions { dashboard: true, ..opts() }, &Target::default());
     for (name, component) in
         [(CONTROLLER, "controller"), (API_SERVICE, "controller"), (DASHBOARD_SERVICE, "controller"), (PROXY, "proxy")]
     {
@@ -168,11 +168,11 @@ fn services_select_their_component() {
 
 #[test]
 fn the_dashboard_is_optional() {
-    let without = render(&opts());
+    let without = render(&opts(), &Target::default());
     assert!(!kind_names(&without).contains(&format!("Service {DASHBOARD_SERVICE}")));
     assert!(!controller_script(&opts()).contains("--dashboard"));
     let o = InstallOptions { dashboard: true, ..opts() };
-    let with = render(&o);
+    let with = render(&o, &Target::default());
     find(&with, "Service", DASHBOARD_SERVICE);
     let ports = &find(&with, "StatefulSet", CONTROLLER)["spec"]["template"]["spec"]["containers"][0]["ports"];
     assert!(ports.as_array().unwrap().iter().any(|p| p["containerPort"] == 8080));
@@ -181,7 +181,7 @@ fn the_dashboard_is_optional() {
 
 #[test]
 fn secrets_hold_the_seed() {
-    let m = render(&opts());
+    let m = render(&opts(), &Target::default());
     let tokens = &find(&m, "Secret", TOKENS_SECRET)["data"];
     assert_eq!(decode(&tokens["CONTROL_NODE_TOKEN"]), b"ctl-token");
     assert_eq!(decode(&tokens["DATA_NODE_TOKEN"]), b"data-token");
@@ -191,13 +191,13 @@ fn secrets_hold_the_seed() {
     assert_eq!(decode(&creds["cert.pem"]), b"CERT PEM");
     assert_eq!(decode(&creds["key.pem"]), b"KEY PEM");
     // Tokens reach the pods through the environment, never the command line.
-    let yaml = render_yaml(&opts());
+    let yaml = render_yaml(&opts(), &Target::default());
     assert!(!yaml.contains("ctl-token") && !yaml.contains("data-token"));
 }
 
 #[test]
 fn pods_are_locked_down() {
-    let m = render(&opts());
+    let m = render(&opts(), &Target::default());
     for (kind, name) in [("StatefulSet", CONTROLLER), ("Deployment", PROXY)] {
         let pod = &find(&m, kind, name)["spec"]["template"]["spec"];
         assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
@@ -218,7 +218,7 @@ fn pods_are_locked_down() {
 #[test]
 fn the_state_lives_on_a_claim() {
     let o = InstallOptions { storage_class: Some("fast".into()), storage_size: "3Gi".into(), ..opts() };
-    let m = render(&o);
+    let m = render(&o, &Target::default());
     let sts = &find(&m, "StatefulSet", CONTROLLER)["spec"];
     let claim = &sts["volumeClaimTemplates"][0];
     assert_eq!(claim["metadata"]["name"], "state");
@@ -226,13 +226,13 @@ fn the_state_lives_on_a_claim() {
     assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "3Gi");
     let mounts = &sts["template"]["spec"]["containers"][0]["volumeMounts"];
     assert!(mounts.as_array().unwrap().iter().any(|v| v["name"] == "state" && v["mountPath"] == "/var/lib/traefikee"));
-    assert!(render(&opts()).iter().all(|o| !o.to_string().contains("storageClassName")));
+    assert!(render(&opts(), &Target::default()).iter().all(|o| !o.to_string().contains("storageClassName")));
 }
 
 #[test]
 fn proxies_know_every_controller() {
     let o = InstallOptions { namespace: "edge".into(), control_nodes: 3, ..opts() };
-    let m = render(&o);
+    let m = render(&o, &Target::default());
     let args = &find(&m, "Deployment", PROXY)["spec"]["template"]["spec"]["containers"][0]["args"];
     let args: Vec<&str> = args.as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     assert_eq!(args[0], "start-data-node");
@@ -246,11 +246,11 @@ fn proxies_know_every_controller() {
 #[test]
 fn the_yaml_is_the_same_objects() {
     let o = InstallOptions { dashboard: true, ..opts() };
-    let yaml = render_yaml(&o);
+    let yaml = render_yaml(&o, &Target::default());
     assert!(yaml.starts_with("---\n"));
     let docs: Vec<Value> =
         serde_yaml::Deserializer::from_str(&yaml).map(|d| serde::Deserialize::deserialize(d).unwrap()).collect();
-    assert_eq!(docs, render(&o));
+    assert_eq!(docs, render(&o, &Target::default()));
 }
 
 /// Runs the controllers' start script with /bin/sh and a stand-in `traefikee` that prints
@@ -337,7 +337,7 @@ fn other_controllers_join_through_the_others() {
 
 /// Runs the controllers' readiness probe with a stand-in `traefikee status -o json`.
 fn probe_passes(status_json: &str) -> bool {
-    let m = render(&opts());
+    let m = render(&opts(), &Target::default());
     let probe = &find(&m, "StatefulSet", CONTROLLER)["spec"]["template"]["spec"]["containers"][0]["readinessProbe"];
     let command: Vec<&str> = probe["exec"]["command"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     assert_eq!(&command[..2], ["/bin/sh", "-c"]);
@@ -384,7 +384,7 @@ fn the_dockerfile_builds_the_image_the_manifests_expect() {
             "{port}"
         );
     }
-    let m = render(&opts());
+    let m = render(&opts(), &Target::default());
     let pod = &find(&m, "StatefulSet", CONTROLLER)["spec"]["template"]["spec"]["securityContext"];
     assert_eq!(pod["runAsUser"], traefikee_kube::render::RUN_AS);
 }
@@ -400,8 +400,54 @@ fn controller_zero_joins_once_the_seed_is_gone() {
                 traefikee-controller-2.traefikee-controller.edge.svc:4242"),
         "{args:?}"
     );
-    let m = render(&o);
+    let m = render(&o, &Target::default());
     let volumes = &find(&m, "StatefulSet", CONTROLLER)["spec"]["template"]["spec"]["volumes"];
     let seed = volumes.as_array().unwrap().iter().find(|v| v["name"] == "seed").unwrap();
     assert_eq!(seed["secret"]["optional"], true, "pods must start once the seed Secret is deleted");
+}
+
+#[test]
+fn each_kubernetes_release_gets_only_what_it_serves() {
+    use traefikee_kube::KubeVersion;
+    let old = render(&opts(), &Target::for_version(KubeVersion::new(1, 20)));
+    let new = render(&opts(), &Target::default());
+    let pdbs = |m: &[Value]| -> Vec<String> {
+        m.iter().filter(|o| o["kind"] == "PodDisruptionBudget").map(|o| o["apiVersion"].to_string()).collect()
+    };
+    assert_eq!(pdbs(&old), ["\"policy/v1beta1\"", "\"policy/v1beta1\""]);
+    assert_eq!(pdbs(&new), ["\"policy/v1\"", "\"policy/v1\""]);
+    let retention = |m: &[Value]| {
+        let sts = m.iter().find(|o| o["kind"] == "StatefulSet").unwrap();
+        sts["spec"].get("persistentVolumeClaimRetentionPolicy").cloned()
+    };
+    assert_eq!(retention(&old), None);
+    assert_eq!(retention(&new).unwrap()["whenDeleted"], "Delete");
+    // Nothing else differs.
+    let strip = |m: Vec<Value>| -> Vec<Value> {
+        m.into_iter()
+            .map(|mut o| {
+                if o["kind"] == "PodDisruptionBudget" {
+                    o["apiVersion"] = Value::Null;
+                }
+                if let Some(spec) = o.get_mut("spec").and_then(Value::as_object_mut) {
+                    spec.remove("persistentVolumeClaimRetentionPolicy");
+                }
+                o
+            })
+            .collect()
+    };
+    assert_eq!(strip(old), strip(new));
+}
+
+#[test]
+fn deleted_proxies_keep_serving_until_they_leave_the_service() {
+    let m = render(&opts(), &Target::default());
+    let proxy = m.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    let pod = &proxy["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let sleep = &container["lifecycle"]["preStop"]["exec"]["command"];
+    assert_eq!(sleep[0], "sleep");
+    let seconds: u64 = sleep[1].as_str().unwrap().parse().unwrap();
+    // The pre-stop wait and the engine's drain both fit in the grace period.
+    assert!(seconds + 10 < pod["terminationGracePeriodSeconds"].as_u64().unwrap());
 }

@@ -1,14 +1,19 @@
 //! Every rendered manifest, validated against the Kubernetes schemas by a real validator:
 //! `kubernetes-validate` from PyPI (`pip install kubernetes-validate==1.37.0`, which CI does).
-//! The schemas are those of Kubernetes 1.36, the version the k8s-openapi feature of this
-//! crate targets. Without the validator this test fails: it must not pass by skipping.
+//! The manifests are rendered for, and validated against, Kubernetes 1.36 (the version the
+//! k8s-openapi feature of this crate targets) and 1.25 (the oldest release the validator has
+//! schemas for). Older releases (1.20, without `policy/v1`) meet a real API server in
+//! `tests/real_cluster.rs` of the CLI. Without the validator this test fails: it must not
+//! pass by skipping.
 
 use std::path::Path;
 use std::process::Command;
 
-use traefikee_kube::{render_yaml, Credentials, InstallOptions, Seed};
+use traefikee_kube::{render_yaml, Credentials, InstallOptions, KubeVersion, Seed, Target};
 
-const KUBERNETES_VERSION: &str = "1.36.0";
+/// The releases validated, as the validator names them.
+const KUBERNETES_VERSIONS: [(KubeVersion, &str); 2] =
+    [(KubeVersion::NEWEST, "1.36.0"), (KubeVersion::new(1, 25), "1.25.0")];
 
 fn seed() -> Seed {
     Seed {
@@ -55,8 +60,8 @@ fn validator() -> &'static str {
     "kubernetes-validate"
 }
 
-fn validate(file: &Path) -> std::process::Output {
-    match Command::new(validator()).args(["--strict", "--kubernetes-version", KUBERNETES_VERSION]).arg(file).output() {
+fn validate(file: &Path, version: &str) -> std::process::Output {
+    match Command::new(validator()).args(["--strict", "--kubernetes-version", version]).arg(file).output() {
         Ok(out) => out,
         Err(e) => panic!(
             "cannot run `{}` ({e}): install it with `pip install kubernetes-validate==1.37.0` \
@@ -69,18 +74,21 @@ fn validate(file: &Path) -> std::process::Output {
 #[test]
 fn every_manifest_passes_kubernetes_validate_strict() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, opts) in option_sets() {
-        let file = dir.path().join(format!("{name}.yaml"));
-        std::fs::write(&file, render_yaml(&opts)).unwrap();
-        let out = validate(&file);
+    for ((name, opts), (release, version)) in
+        option_sets().into_iter().flat_map(|o| KUBERNETES_VERSIONS.map(|v| (o.clone(), v)))
+    {
+        let target = Target::for_version(release);
+        let file = dir.path().join(format!("{name}-{version}.yaml"));
+        std::fs::write(&file, render_yaml(&opts, &target)).unwrap();
+        let out = validate(&file, version);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success(),
-            "kubernetes-validate --strict refused the manifests of {name}:\n{stdout}\n{stderr}"
+            "kubernetes-validate --strict refused the manifests of {name} for {version}:\n{stdout}\n{stderr}"
         );
         // One "PASSED" line per document: nothing was skipped as unknown.
-        let documents = render_yaml(&opts).matches("---\n").count();
+        let documents = render_yaml(&opts, &target).matches("---\n").count();
         let passed = stdout.lines().filter(|l| l.starts_with("INFO") && l.contains("passed")).count();
         assert_eq!(passed, documents, "{name}: not every document was validated:\n{stdout}\n{stderr}");
     }
@@ -91,11 +99,11 @@ fn every_manifest_passes_kubernetes_validate_strict() {
 fn the_validator_refuses_a_broken_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let opts = InstallOptions { seed: seed(), ..Default::default() };
-    let broken =
-        render_yaml(&opts).replace("podManagementPolicy: Parallel", "podManagementPolicy: Parallel\n    replica: 3");
-    assert_ne!(broken, render_yaml(&opts));
+    let yaml = render_yaml(&opts, &Target::default());
+    let broken = yaml.replace("podManagementPolicy: Parallel", "podManagementPolicy: Parallel\n    replica: 3");
+    assert_ne!(broken, yaml);
     let file = dir.path().join("broken.yaml");
     std::fs::write(&file, broken).unwrap();
-    let out = validate(&file);
+    let out = validate(&file, KUBERNETES_VERSIONS[0].1);
     assert!(!out.status.success(), "a misspelt field passed:\n{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -130,18 +130,34 @@ pub struct Load {
 impl Load {
     pub const MAX_REQUESTS: u64 = 500_000;
     pub const MAX_TIME: Duration = Duration::from_secs(240);
+    pub const MAX_PACED_TIME: Duration = Duration::from_secs(900);
 
     /// `check` judges each 200 answer (e.g. that its headers and body come from one
     /// configuration version).
     pub fn start(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
-        Load::run(None, targets, host, check, false)
+        Load::run(None, targets, host, check, false, None)
+    }
+
+    /// `per_second` requests a second to `target` (one at a time: a slow answer delays the
+    /// next), from inside the network namespace at `netns_path` (`/var/run/netns/NAME`), up
+    /// to [`Load::MAX_PACED_TIME`]: a client population as a load test tool sends it.
+    pub fn paced_in(
+        netns_path: &str,
+        target: SocketAddr,
+        host: &str,
+        per_second: u32,
+        check: fn(&Answer) -> Result<(), String>,
+    ) -> Load {
+        let file = File::open(netns_path).unwrap_or_else(|e| panic!("open {netns_path}: {e}"));
+        let pace = Duration::from_secs(1) / per_second.max(1);
+        Load::run(Some(file), vec![target], host, check, false, Some(pace))
     }
 
     /// As a load balancer in front of the targets sends it: one loop per target, each
     /// request to its loop's target or, when that one refuses the connection or closes it
     /// before any answer (a proxy restarting), to the next target.
     pub fn start_balanced(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
-        Load::run(None, targets, host, check, true)
+        Load::run(None, targets, host, check, true, None)
     }
 
     /// Like [`Load::start`], with the clients in host `net_host` of `net` (its namespace).
@@ -152,7 +168,7 @@ impl Load {
         host: &str,
         check: fn(&Answer) -> Result<(), String>,
     ) -> Load {
-        Load::run(Some(net.ns_file(net_host)), targets, host, check, false)
+        Load::run(Some(net.ns_file(net_host)), targets, host, check, false, None)
     }
 
     fn run(
@@ -161,7 +177,9 @@ impl Load {
         host: &str,
         check: fn(&Answer) -> Result<(), String>,
         balanced: bool,
+        pace: Option<Duration>,
     ) -> Load {
+        let max_time = if pace.is_some() { Load::MAX_PACED_TIME } else { Load::MAX_TIME };
         let stop = Arc::new(AtomicBool::new(false));
         let ok = Arc::new(AtomicU64::new(0));
         let report = Arc::new(Mutex::new(LoadReport::default()));
@@ -181,10 +199,17 @@ impl Load {
                     async move {
                         let client =
                             reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
+                        let mut next = tokio::time::Instant::now();
                         while !s.load(Ordering::Relaxed)
                             && sent.fetch_add(1, Ordering::Relaxed) < Load::MAX_REQUESTS
-                            && started.elapsed() < Load::MAX_TIME
+                            && started.elapsed() < max_time
                         {
+                            if let Some(pace) = pace {
+                                // Open loop: the n-th request leaves at n × pace, whatever
+                                // the answers before it took.
+                                next += pace;
+                                tokio::time::sleep_until(next).await;
+                            }
                             let began = Instant::now();
                             let mut target = target;
                             let mut res = client.get(format!("http://{target}/")).header("host", &host).send().await;

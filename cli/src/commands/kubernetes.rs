@@ -22,7 +22,7 @@ use traefikee_client::{Failure, Outcome};
 
 fn kube_failure(e: KubeError) -> Failure {
     match e {
-        KubeError::InvalidOptions(_) => Failure::refused(e.to_string()),
+        KubeError::InvalidOptions(_) | KubeError::Unsupported { .. } => Failure::refused(e.to_string()),
         other => Failure::new(ErrorCode::Unavailable, other.to_string()),
     }
 }
@@ -84,7 +84,9 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
         eprintln!("warning: {warning}");
     }
     if args.dry_run {
-        return dry_run(&opts, format);
+        let target = args.kube_version.map(traefikee_kube::Target::for_version).unwrap_or_default();
+        target.check().map_err(kube_failure)?;
+        return dry_run(&opts, &target, format);
     }
     let client = client().await?;
     let bar = spinner("");
@@ -122,16 +124,19 @@ pub async fn install(clustername: Option<String>, args: &InstallArgs, format: Fo
     Ok(())
 }
 
-fn dry_run(opts: &InstallOptions, format: Format) -> Outcome {
+fn dry_run(opts: &InstallOptions, target: &traefikee_kube::Target, format: Format) -> Outcome {
     let text = match format {
         Format::Json => {
-            let objects = traefikee_kube::render(opts);
+            let objects = traefikee_kube::render(opts, target);
             serde_json::to_string_pretty(&objects).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))? + "\n"
         }
-        Format::Table | Format::Yaml => traefikee_kube::render_yaml(opts),
+        Format::Table | Format::Yaml => traefikee_kube::render_yaml(opts, target),
     };
     traefikee_client::out!("{text}");
-    eprintln!("(dry run: nothing was applied; the Secrets above hold a freshly made cluster identity)");
+    eprintln!(
+        "(dry run for Kubernetes {}: nothing was applied; the Secrets above hold a freshly made cluster identity)",
+        target.version
+    );
     Ok(())
 }
 

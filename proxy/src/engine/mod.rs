@@ -161,6 +161,11 @@ pub(crate) struct Shared {
 
 struct State {
     listeners: Vec<Listener>,
+    /// The entry points' `transport.lifeCycle`, the longest of each: how long shutdown keeps
+    /// accepting, and how long it lets requests in flight finish (`None`: the engine's
+    /// grace period).
+    accept_grace: Duration,
+    drain_grace: Option<Duration>,
     health: HealthTasks,
     access_log: Option<(AccessLogConfig, Arc<AccessLog>)>,
     metrics_options: Option<MetricsOptions>,
@@ -233,6 +238,8 @@ impl Engine {
             default_cert,
             state: tokio::sync::Mutex::new(State {
                 listeners: Vec::new(),
+                accept_grace: Duration::ZERO,
+                drain_grace: None,
                 health: HealthTasks::default(),
                 access_log: None,
                 metrics_options: None,
@@ -429,6 +436,10 @@ impl Engine {
             }
         }
         state.listeners = kept;
+        let cycles = || wanted.values().filter_map(|ep| ep.transport.as_ref()?.life_cycle.as_ref());
+        state.accept_grace =
+            cycles().filter_map(|l| l.request_accept_grace_timeout?.to_std()).max().unwrap_or_default();
+        state.drain_grace = cycles().filter_map(|l| l.grace_time_out?.to_std()).max();
         *self.addresses.write().unwrap_or_else(|e| e.into_inner()) = applied.entry_points.clone();
         applied.started.sort();
         applied.kept.sort();
@@ -437,15 +448,21 @@ impl Engine {
         Ok(applied)
     }
 
-    /// Stops accepting connections, lets requests in flight finish (up to the grace period),
-    /// and stops health checks. `/ping` answers the terminating status meanwhile.
+    /// Turns not-ready (`/ping` answers the terminating status from now on), keeps accepting
+    /// for the entry points' `requestAcceptGraceTimeout` (load balancers take the node out
+    /// meanwhile), then stops accepting, lets requests in flight finish (up to
+    /// `graceTimeOut`, or the engine's grace period), and stops health checks.
     pub async fn shutdown(&self) {
         self.shared.terminating.store(true, Ordering::Relaxed);
         let mut state = self.state.lock().await;
+        if !state.accept_grace.is_zero() {
+            tracing::info!(seconds = state.accept_grace.as_secs_f64(), "still accepting (requestAcceptGraceTimeout)");
+            tokio::time::sleep(state.accept_grace).await;
+        }
         for listener in &state.listeners {
             listener.stop();
         }
-        let deadline = tokio::time::Instant::now() + self.options.grace_period;
+        let deadline = tokio::time::Instant::now() + state.drain_grace.unwrap_or(self.options.grace_period);
         loop {
             let notified = self.shared.connections.closed.notified();
             if self.shared.connections.open.load(Ordering::Acquire) == 0 {
