@@ -69,3 +69,51 @@ http:
     assert_eq!(status, 200);
     assert_eq!(json(&body)["backend"], "app");
 }
+
+/// `transport.lifeCycle` (Traefik's): after shutdown starts, `/ping` says 503 at once, new
+/// requests are still accepted for `requestAcceptGraceTimeout` (load balancers take the node
+/// out meanwhile), then the listener closes.
+#[tokio::test]
+async fn shutdown_keeps_accepting_for_the_request_accept_grace_timeout() {
+    let backend = Backend::start("app").await;
+    let proxy = std::sync::Arc::new(Proxy::start().await);
+    proxy
+        .apply(&format!(
+            r#"
+entryPoints:
+  web:
+    address: ":0"
+    transport:
+      lifeCycle: {{requestAcceptGraceTimeout: 2s, graceTimeOut: 1s}}
+ping: {{entryPoint: web}}
+http:
+  routers:
+    app: {{rule: "PathPrefix(`/app`)", service: app}}
+  services:
+    app: {{loadBalancer: {{servers: [{{url: "{}"}}]}}}}
+"#,
+            backend.url()
+        ))
+        .await;
+    let c = client();
+    let url = proxy.url("web", "/app");
+    let ping = proxy.url("web", "/ping");
+    assert_eq!(get(&c, &ping, "x").await.0, 200);
+
+    let started = Instant::now();
+    let stopping = proxy.clone();
+    let shutdown = tokio::spawn(async move { stopping.engine.shutdown().await });
+    eventually(Duration::from_secs(2), "/ping to say 503", || {
+        let (c, ping) = (c.clone(), ping.clone());
+        async move { (get(&c, &ping, "x").await.0 == 503).then_some(()) }
+    })
+    .await;
+    // Still routing, on new connections too, during the grace timeout.
+    let fresh = client();
+    assert_eq!(get(&fresh, &url, "x").await.0, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "the check ran too late to mean anything");
+    shutdown.await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(2), "stopped before the grace timeout: {:?}", started.elapsed());
+    // Then the listener is closed.
+    assert!(reqwest::get(&url).await.is_err(), "still accepting after shutdown");
+}
