@@ -365,12 +365,21 @@ fn install_on_a_real_kubernetes_survives_the_ha_walkthrough_and_uninstalls_clean
         started.elapsed().as_secs_f64()
     );
     load.wait_for_more(100, Duration::from_secs(30));
+    eprintln!("[k8s] proxy deletion step: {} answered so far, {} failed", load.ok(), load.failures());
     assert_eq!(load.failures(), 0, "requests failed while a proxy pod was deleted");
+    let answered_before_leader_step = load.ok();
 
     // The leader controller's pod is deleted: another controller leads, the pod comes back
     // with its volume, and every node is READY again.
     let listed = nodes(&laptop, &admin).expect("list-nodes");
     let leader = listed.iter().find(|n| n["leader"] == true).expect("a leader")["name"].as_str().unwrap().to_string();
+    let uid_of = |pod: &str| -> Option<(String, bool)> {
+        let run = k.kubectl(&["-n", NS, "get", "pod", pod, "-o", "json"]);
+        let p: Value = serde_json::from_str(&run.stdout).ok()?;
+        let ready = p["status"]["conditions"].as_array()?.iter().any(|c| c["type"] == "Ready" && c["status"] == "True");
+        Some((p["metadata"]["uid"].as_str()?.to_string(), ready && p["metadata"]["deletionTimestamp"].is_null()))
+    };
+    let (old_uid, _) = uid_of(&leader).expect("the leader's pod");
     let started = Instant::now();
     k.kubectl(&["-n", NS, "delete", "pod", &leader, "--wait=false"]).success();
     let new_leader = wait_for(Duration::from_secs(120), "another controller to lead", || {
@@ -379,16 +388,28 @@ fn install_on_a_real_kubernetes_survives_the_ha_walkthrough_and_uninstalls_clean
         (l != leader).then_some(l)
     });
     let failover = started.elapsed();
-    wait_for(Duration::from_secs(240), "every node READY after the leader's pod came back", || {
+    // The StatefulSet makes the pod again, with its volume: a new pod of the same name.
+    wait_for(Duration::from_secs(240), "the leader's pod back, ready", || {
+        uid_of(&leader).filter(|(uid, ready)| *uid != old_uid && *ready).map(|_| ())
+    });
+    let back = started.elapsed();
+    wait_for(Duration::from_secs(120), "every node READY after the leader's pod came back", || {
         let n = nodes(&laptop, &admin)?;
         (names_of(&n, "CONTROL_NODE") == controllers && n.len() == 5 && all_ready(&n)).then_some(())
     });
     eprintln!(
-        "[k8s] leader {leader} deleted: {new_leader} leads after {:.1}s; every node READY after {:.1}s",
+        "[k8s] leader {leader} deleted: {new_leader} leads after {:.1}s; the pod is back and ready after {:.1}s, \
+         every node READY after {:.1}s",
         failover.as_secs_f64(),
+        back.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
     load.wait_for_more(100, Duration::from_secs(30));
+    eprintln!(
+        "[k8s] leader deletion step: {} answered, {} failed",
+        load.ok() - answered_before_leader_step,
+        load.failures()
+    );
     let report = load.stop();
     eprintln!(
         "[k8s] HA walkthrough at 50 req/s: {} answered, {} failed, p50 {:?}, p99 {:?}",
