@@ -98,6 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'traefikee' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to keep trying to reach a control node when joining')
             [CompletionResult]::new('--traefikeesocket', '--traefikeesocket', [CompletionResultType]::ParameterName, 'The node''s local API socket')
             [CompletionResult]::new('--log.level', '--log.level', [CompletionResultType]::ParameterName, 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)')
+            [CompletionResult]::new('--leave-on-stop', '--leave-on-stop', [CompletionResultType]::ParameterName, 'On SIGTERM, once requests in flight are done, tell the controllers this node is gone for good, so `list-nodes` forgets it at once instead of showing it DOWN until the grace period ends (for replaceable nodes, such as the pods of a Deployment)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

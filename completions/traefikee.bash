@@ -664,7 +664,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__start__subcmd__data__subcmd__node)
-            opts="-h -V --peeraddresses --token --tokenfile --listen --configfile --metrics.addr --name --statedir --timeout --traefikeesocket --log.level --help --version"
+            opts="-h -V --peeraddresses --token --tokenfile --listen --configfile --metrics.addr --name --statedir --timeout --leave-on-stop --traefikeesocket --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

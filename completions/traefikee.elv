@@ -92,6 +92,7 @@ set edit:completion:arg-completer[traefikee] = {|@words|
             cand --timeout 'Seconds to keep trying to reach a control node when joining'
             cand --traefikeesocket 'The node''s local API socket'
             cand --log.level 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)'
+            cand --leave-on-stop 'On SIGTERM, once requests in flight are done, tell the controllers this node is gone for good, so `list-nodes` forgets it at once instead of showing it DOWN until the grace period ends (for replaceable nodes, such as the pods of a Deployment)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

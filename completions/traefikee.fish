@@ -86,6 +86,7 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l 
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l timeout -d 'Seconds to keep trying to reach a control node when joining' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l traefikeesocket -d 'The node\'s local API socket' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -l leave-on-stop -d 'On SIGTERM, once requests in flight are done, tell the controllers this node is gone for good, so `list-nodes` forgets it at once instead of showing it DOWN until the grace period ends (for replaceable nodes, such as the pods of a Deployment)'
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand start-data-node" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand list-nodes" -s o -l output -d 'Output format' -r -f -a "table\t''

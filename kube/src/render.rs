@@ -545,6 +545,9 @@ fn proxy_deployment(opts: &InstallOptions) -> Value {
                             format!("--traefikeesocket={SOCKET}"),
                             "--name=$(POD_NAME)",
                             format!("--metrics.addr=0.0.0.0:{PROXY_INTERNAL_PORT}"),
+                            // A deleted pod's replacement is another node: forget this one
+                            // at once rather than list it DOWN for the grace period.
+                            "--leave-on-stop".to_string(),
                         ],
                         "env": pod_env("DATA_NODE_TOKEN"),
                         "ports": [

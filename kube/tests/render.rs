@@ -450,4 +450,6 @@ fn deleted_proxies_keep_serving_until_they_leave_the_service() {
     let seconds: u64 = sleep[1].as_str().unwrap().parse().unwrap();
     // The pre-stop wait and the engine's drain both fit in the grace period.
     assert!(seconds + 10 < pod["terminationGracePeriodSeconds"].as_u64().unwrap());
+    // Its replacement is another node: the controllers forget this one when it stops.
+    assert!(container["args"].as_array().unwrap().iter().any(|a| a == "--leave-on-stop"), "{container}");
 }

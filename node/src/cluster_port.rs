@@ -179,7 +179,11 @@ async fn heartbeat(
 ) -> Result<Json<HeartbeatResponse>, PeerRefusal> {
     let hello = body.map(|Json(b)| b).unwrap_or_default();
     let id = c.authorize_node(&peer, Some(&hello)).await?;
-    c.record_heartbeat(id, &hello);
+    if hello.leaving {
+        c.forget_leaving(id, hello.name.as_deref().unwrap_or("?")).await.map_err(PeerRefusal::from)?;
+    } else {
+        c.record_heartbeat(id, &hello);
+    }
     Ok(Json(HeartbeatResponse { controllers: c.controllers()?, leader: c.confirmed_leader() }))
 }
 

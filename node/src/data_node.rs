@@ -7,7 +7,7 @@
 //! node runs and teach the node the controllers that joined after it started.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,6 +58,8 @@ pub struct DataNode {
     config_refused: Mutex<Option<ConfigRefusal>>,
     /// The last reason a controller gave for refusing this node, so it is logged once.
     refusal: Mutex<Option<String>>,
+    /// Set by [`DataNode::leave`]: heartbeats stop, so none lists the node again.
+    leaving: AtomicBool,
 }
 
 impl std::fmt::Debug for DataNode {
@@ -97,6 +99,7 @@ impl DataNode {
             received: AtomicU64::new(0),
             config_refused: Mutex::new(None),
             refusal: Mutex::new(None),
+            leaving: AtomicBool::new(false),
         });
         if let Some(saved) = node.saved_config() {
             match node.apply(&saved.document, saved.version).await {
@@ -229,12 +232,10 @@ impl DataNode {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let hello = Heartbeat {
-                name: Some(self.identity.name.clone()),
-                address: Some(self.address.clone()),
-                config_version: Some(self.running()),
-                config_refused: self.config_refused.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-            };
+            if self.leaving.load(Ordering::Acquire) {
+                return;
+            }
+            let hello = self.hello(false);
             let sends = self.controllers().into_iter().map(|addr| {
                 let req = self
                     .client
@@ -260,6 +261,40 @@ impl DataNode {
                 }
             }
         }
+    }
+
+    fn hello(&self, leaving: bool) -> Heartbeat {
+        Heartbeat {
+            name: Some(self.identity.name.clone()),
+            address: Some(self.address.clone()),
+            config_version: Some(self.running()),
+            config_refused: self.config_refused.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            leaving,
+        }
+    }
+
+    /// Stops the heartbeats and tells the controllers that this node is gone for good, so
+    /// they forget it now rather than list it DOWN until the grace period ends (a proxy pod
+    /// of a Deployment: its replacement is another node). Gives up after two seconds: the
+    /// grace period forgets it all the same. Returns whether a controller heard it.
+    pub async fn leave(&self) -> bool {
+        self.leaving.store(true, Ordering::Release);
+        let hello = self.hello(true);
+        let sends = self.controllers().into_iter().map(|addr| {
+            let req = self
+                .client
+                .post(format!("https://{addr}/cluster/v1/heartbeat"))
+                .json(&hello)
+                .timeout(Duration::from_secs(2));
+            async move { req.send().await.ok().is_some_and(|r| r.status().is_success()) }
+        });
+        let heard = futures::future::join_all(sends).await.into_iter().any(|ok| ok);
+        if heard {
+            tracing::info!("left the cluster: the controllers no longer list this node");
+        } else {
+            tracing::warn!("no controller heard that this node leaves: it is forgotten after the grace period");
+        }
+        heard
     }
 
     fn learn(&self, answer: &HeartbeatResponse) {

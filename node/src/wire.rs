@@ -60,6 +60,9 @@ pub struct Heartbeat {
     /// The newest version it received and refused to serve, and why.
     #[serde(default)]
     pub config_refused: Option<ConfigRefusal>,
+    /// The node stops for good (`start-data-node --leave-on-stop`): forget it now.
+    #[serde(default)]
+    pub leaving: bool,
 }
 
 /// `POST /cluster/v1/heartbeat` answer: the controllers, so nodes learn new ones, and the

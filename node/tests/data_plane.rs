@@ -262,6 +262,36 @@ fn dead_data_nodes_go_down_leave_the_list_and_come_back() {
     assert_eq!(get(proxy_addr(&c, d2)).unwrap().0, 200);
 }
 
+#[test]
+fn a_data_node_that_leaves_on_stop_is_forgotten_at_once_and_listed_again_on_restart() {
+    let mut c = Cluster::new(BIN);
+    let boot = c.add("c1");
+    // The default grace period (60 s): forgetting within the wait below is the leave.
+    let args = c.bootstrap_args(boot, &[]);
+    c.node_mut(boot).start(args);
+    wait_for(Duration::from_secs(20), "c1", || c.node(boot).nodes());
+    let (_, data_token) = c.node(boot).tokens();
+    let d = c.add("d1");
+    let mut args = c.data_node_args(d, &[boot], &data_token);
+    args.push("--leave-on-stop".into());
+    c.node_mut(d).start(args);
+    c.wait_members(boot, 2, Duration::from_secs(30));
+
+    let exit = c.node_mut(d).stop().expect("d1 ran");
+    assert!(exit.success(), "{exit:?}");
+    // Forgotten when it stopped: never listed DOWN first.
+    assert!(status(&c, boot, "d1").is_none(), "still listed after leaving: {:?}", status(&c, boot, "d1"));
+    assert!(c.node(d).logs().contains("left the cluster"), "{}", c.node(d).logs());
+
+    // The same node restarting from its state dir is listed again (forgotten, not revoked).
+    let mut args = c.data_node_args(d, &[boot], "");
+    args.retain(|a| !a.starts_with("--token"));
+    c.node_mut(d).restart(Some(args));
+    wait_for(Duration::from_secs(10), "d1 to be listed again", || {
+        (status(&c, boot, "d1").as_deref() == Some("READY")).then_some(())
+    });
+}
+
 /// `n` routers whose hosts and paths are pseudo-random hex, so that the document does not
 /// compress much: Raft entries carrying it stay large.
 fn large_config(backend: &Backend, seed: u64, n: usize) -> String {

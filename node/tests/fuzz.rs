@@ -222,6 +222,7 @@ fn cluster_seeds() -> Vec<Vec<u8>> {
         address: Some("10.0.1.1:443".into()),
         config_version: Some(3),
         config_refused: Some(traefikee_apiserver::types::ConfigRefusal { version: 4, error: "bad".into() }),
+        leaving: false,
     };
     let write = WriteRequest { origin: operator(), command: deploy(ROUTED), request_id: Some("0".repeat(32)) };
     let answers: Vec<(u8, serde_json::Value)> = vec![

@@ -224,6 +224,12 @@ pub struct DataNodeArgs {
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
 
+    /// On SIGTERM, once requests in flight are done, tell the controllers this node is gone
+    /// for good, so `list-nodes` forgets it at once instead of showing it DOWN until the
+    /// grace period ends (for replaceable nodes, such as the pods of a Deployment).
+    #[arg(long = "leave-on-stop", conflicts_with = "configfile")]
+    pub leave_on_stop: bool,
+
     #[command(flatten)]
     pub socket: SocketArgs,
 }

@@ -81,6 +81,9 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
     }
     tracing::info!("stopping: requests in flight finish first");
     node.shutdown().await;
+    if args.leave_on_stop {
+        node.leave().await;
+    }
     let _ = std::fs::remove_file(&socket_path);
     Ok(())
 }

@@ -58,6 +58,17 @@ impl Controller {
         });
     }
 
+    /// A data node that stops for good says so: forgotten now (as the grace period would),
+    /// not revoked, so the same node restarting from its state dir is listed again.
+    pub async fn forget_leaving(&self, id: NodeId, name: &str) -> Result<(), ApiError> {
+        let is_proxy = self.db.read(|v| v.node(id))?.is_some_and(|n| n.kind == NodeKind::Proxy);
+        if !is_proxy {
+            return Ok(());
+        }
+        tracing::info!(node = %name, "data node leaves the cluster; forgetting it");
+        self.write(Origin::system(format!("data node {name} left")), Command::ForgetNode { id }).await.map(|_| ())
+    }
+
     /// Checks that a node certificate belongs to a registered, unrevoked node; a data node
     /// that was only forgotten (cleanup) is registered again from what it says of itself.
     pub async fn check_member(
