@@ -31,7 +31,9 @@
 # The node is "traefikee-node". CoreDNS and a volume provisioner cannot be built here:
 # scripts/k8s-addons.py stands in for both (A records of Services, headless Services' ready
 # endpoints and their pods' hostnames, TTL 1; K8S_VOLUMES hostPath volumes of 2Gi without a
-# storage class, wiped and replaced once their claim is deleted). One cluster per machine.
+# storage class, wiped and replaced once their claim is deleted). One cluster per machine,
+# and no other CNI runtime (podman, another kubelet) making cni-* network namespaces while it
+# runs: `down` removes the cni-* namespaces made since `up`.
 #
 # Environment: K8S_HOME (/var/tmp/traefikee-k8s: state, logs in $K8S_HOME/logs), K8S_NETNS,
 # K8S_CACHE (/var/cache/traefikee-k8s: built binaries), K8S_API_PORT (6443), K8S_VOLUMES (6).
@@ -87,6 +89,7 @@ runtime_packages() {
   command -v iptables >/dev/null || need+=(iptables)
   command -v conntrack >/dev/null || need+=(conntrack)
   command -v ip >/dev/null || need+=(iproute2)
+  command -v sysctl >/dev/null || need+=(procps)
   command -v python3 >/dev/null || need+=(python3)
   # the cluster DNS and volume stand-in (k8s-addons.py), the API forwarder, images' busybox
   $PY -c 'import dnslib' 2>/dev/null || need+=(python3-dnslib)
@@ -119,7 +122,17 @@ build() {
            -o "Dir::State::Lists=$W/apt/lists" -o "Dir::Cache=$W/apt/cache")
   log "apt: Debian's source package kubernetes $SRC_VERSION"
   apt-get "${A[@]}" update -q >/dev/null
-  (cd "$W/dl" && apt-get "${A[@]}" source --download-only -q "kubernetes=$SRC_VERSION" >/dev/null 2>&1)
+  # The exact version first; when Debian has replaced it, any version built from the same
+  # upstream tarball (1.20.5+really1.20.2), which is all this build uses.
+  if ! (cd "$W/dl" && apt-get "${A[@]}" source --download-only -q "kubernetes=$SRC_VERSION" >"$W/apt.log" 2>&1); then
+    log "kubernetes=$SRC_VERSION is not in the archive any more: trying the current source package"
+    (cd "$W/dl" && apt-get "${A[@]}" source --download-only -q kubernetes >>"$W/apt.log" 2>&1) || true
+  fi
+  if [ ! -f "$W/dl/kubernetes_1.20.5+really1.20.2.orig.tar.gz" ]; then
+    cat "$W/apt.log" >&2
+    echo "Debian's source package of kubernetes 1.20.5+really1.20.2 cannot be downloaded (above: apt's output)" >&2
+    exit 1
+  fi
   tar xzf "$W/dl/kubernetes_1.20.5+really1.20.2.orig.tar.gz" -C "$W"
   printf "KUBE_GIT_COMMIT='faecb196815e248d3ecfb03c680a4507229c2a56'\nKUBE_GIT_TREE_STATE='clean'\nKUBE_GIT_VERSION='v%s'\nKUBE_GIT_MAJOR='1'\nKUBE_GIT_MINOR='20'\n" \
     "$K8S_VERSION" >"$W/version.env"
@@ -545,8 +558,9 @@ whoami_image() { # REF: busybox httpd on 0.0.0.0:8080; GET / answers 200 "Hostna
   cat >"$root/www/cgi-bin/index.cgi" <<'CGI'
 #!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\n'
-printf 'Hostname: %s\nRequest: %s %s\nHost: %s\nUser-Agent: %s\nX-Forwarded-For: %s\nRemoteAddr: %s\n' \
-  "${HOSTNAME:-unknown}" "$REQUEST_METHOD" "$REQUEST_URI" "$HTTP_HOST" "$HTTP_USER_AGENT" "$HTTP_X_FORWARDED_FOR" "$REMOTE_ADDR"
+printf 'Hostname: %s\nRequest: %s %s\nHost: %s\nUser-Agent: %s\nX-Forwarded-For: %s\nX-Forwarded-Server: %s\nRemoteAddr: %s\n' \
+  "${HOSTNAME:-unknown}" "$REQUEST_METHOD" "$REQUEST_URI" "$HTTP_HOST" "$HTTP_USER_AGENT" "$HTTP_X_FORWARDED_FOR" \
+  "$HTTP_X_FORWARDED_SERVER" "$REMOTE_ADDR"
 CGI
   chmod 0755 "$root/www/cgi-bin/index.cgi"
   # httpd as PID 1 would ignore SIGTERM (pods would take their whole grace period to stop):

@@ -406,8 +406,20 @@ where
     let started = Instant::now();
     let mut shown = None;
     let mut stuck_since: Option<Instant> = None;
+    let mut last_error;
     loop {
-        let (ready, done) = read().await?;
+        // A failed read (an API server restarting, a timeout) is retried until the deadline:
+        // the cluster being installed is not torn down for one lost answer.
+        let (ready, done) = match read().await {
+            Ok(status) => {
+                last_error = None;
+                status
+            }
+            Err(e) => {
+                last_error = Some(e.to_string());
+                (shown.unwrap_or(0), false)
+            }
+        };
         if shown != Some(ready) {
             shown = Some(ready);
             show(ready);
@@ -424,10 +436,11 @@ where
             return Err(not_ready(opts, component, ready, wanted, waited, stuck));
         }
         if Instant::now() >= deadline {
-            let details = match pods {
+            let mut details: Vec<String> = match pods {
                 Ok(pods) => pods.iter().filter_map(pod_problem).take(5).collect(),
                 Err(e) => vec![e],
             };
+            details.extend(last_error);
             let waited = format!("after {:?} (--wait-timeout)", opts.wait_timeout);
             return Err(not_ready(opts, component, ready, wanted, waited, details));
         }
@@ -480,15 +493,22 @@ const STUCK_REASONS: [&str; 7] = [
     "RunContainerError",
 ];
 
+/// Why a node refuses to run a pod (besides `OutOf<resource>`): admission, not a crash.
+const REFUSED_BY_NODE: [&str; 5] =
+    ["SysctlForbidden", "NodeAffinity", "NodeSelectorMismatching", "UnexpectedAdmissionError", "AppArmor"];
+
 /// Why a pod cannot start, when it is something waiting does not fix; `None` otherwise.
 fn pod_stuck(pod: &Pod) -> Option<String> {
     if pod.metadata.deletion_timestamp.is_some() {
         return None;
     }
     let status = pod.status.as_ref()?;
-    // Refused by the node (SysctlForbidden, OutOfcpu, ...): the pod is failed for good.
+    // Refused by the node (SysctlForbidden, OutOfcpu, ...): its replacements will be too. A
+    // pod failed for another reason (evicted, its node shut down) is replaced and may work.
     if status.phase.as_deref() == Some("Failed") {
-        return pod_problem(pod);
+        let reason = status.reason.as_deref().unwrap_or_default();
+        let refused = REFUSED_BY_NODE.contains(&reason) || reason.starts_with("OutOf");
+        return if refused { pod_problem(pod) } else { None };
     }
     let waiting = status.container_statuses.iter().flatten().filter_map(|cs| cs.state.as_ref()?.waiting.as_ref());
     if waiting.clone().any(|w| w.reason.as_deref().is_some_and(|r| STUCK_REASONS.contains(&r))) {

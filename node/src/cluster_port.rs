@@ -180,7 +180,7 @@ async fn heartbeat(
     let hello = body.map(|Json(b)| b).unwrap_or_default();
     let id = c.authorize_node(&peer, Some(&hello)).await?;
     if hello.leaving {
-        c.forget_leaving(id, hello.name.as_deref().unwrap_or("?")).await.map_err(PeerRefusal::from)?;
+        c.forget_leaving(id).await.map_err(PeerRefusal::from)?;
     } else {
         c.record_heartbeat(id, &hello);
     }

@@ -60,6 +60,9 @@ pub struct DataNode {
     refusal: Mutex<Option<String>>,
     /// Set by [`DataNode::leave`]: heartbeats stop, so none lists the node again.
     leaving: AtomicBool,
+    /// Held by each round of heartbeats, so [`DataNode::leave`] sends its goodbye only once
+    /// none is in flight (a heartbeat arriving after it would list the node again).
+    beating: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for DataNode {
@@ -100,6 +103,7 @@ impl DataNode {
             config_refused: Mutex::new(None),
             refusal: Mutex::new(None),
             leaving: AtomicBool::new(false),
+            beating: tokio::sync::Mutex::new(()),
         });
         if let Some(saved) = node.saved_config() {
             match node.apply(&saved.document, saved.version).await {
@@ -232,6 +236,7 @@ impl DataNode {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            let _round = self.beating.lock().await;
             if self.leaving.load(Ordering::Acquire) {
                 return;
             }
@@ -279,6 +284,8 @@ impl DataNode {
     /// grace period forgets it all the same. Returns whether a controller heard it.
     pub async fn leave(&self) -> bool {
         self.leaving.store(true, Ordering::Release);
+        // The round in flight, if any, ends first; later ones see `leaving` and stop.
+        drop(self.beating.lock().await);
         let hello = self.hello(true);
         let sends = self.controllers().into_iter().map(|addr| {
             let req = self

@@ -56,6 +56,10 @@ pub struct StateDir {
 }
 
 const IDENTITY: &str = "node.json";
+/// The key a node joins with, kept until its identity is saved: a join retried after a
+/// restart (the answer lost, the process killed) uses the same key, and the cluster
+/// recognises it.
+const JOIN_KEY: &str = "join-key.pem";
 const LOCK: &str = "lock";
 
 impl StateDir {
@@ -100,6 +104,33 @@ impl StateDir {
         let bytes = serde_json::to_vec_pretty(identity)
             .map_err(|e| StateDirError::Corrupt { path: self.path.join(IDENTITY), reason: e.to_string() })?;
         write_private(&self.path.join(IDENTITY), &bytes)
+    }
+
+    /// The key and certificate request to join with: the kept join key if an earlier
+    /// attempt made one, a new one (saved before it is used) otherwise.
+    pub fn join_key(&self, name: &str) -> Result<traefikee_pki::KeyAndCsr, StateDirError> {
+        let file = self.path.join(JOIN_KEY);
+        let corrupt = |reason: String| StateDirError::Corrupt { path: file.clone(), reason };
+        match fs::read_to_string(&file) {
+            Ok(pem) => traefikee_pki::csr_for_key(&pem, name).map_err(|e| corrupt(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = traefikee_pki::new_key_and_csr(name).map_err(|e| corrupt(e.to_string()))?;
+                write_private(&file, key.key_pem.as_bytes())?;
+                Ok(key)
+            }
+            Err(source) => Err(StateDirError::Io { path: file, source }),
+        }
+    }
+
+    /// Saves the identity a join gave, then drops the join key (the identity holds it).
+    pub fn save_joined(&self, identity: &NodeIdentity) -> Result<(), StateDirError> {
+        self.save_identity(identity)?;
+        match fs::remove_file(self.path.join(JOIN_KEY)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(StateDirError::Io { path: self.path.join(JOIN_KEY), source: e })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Removes everything this node stored, keeping the directory itself (and its lock).

@@ -292,6 +292,52 @@ fn a_data_node_that_leaves_on_stop_is_forgotten_at_once_and_listed_again_on_rest
     });
 }
 
+/// A join whose answer is lost (the node killed, a timeout) is retried by the node with the
+/// key it kept in its state dir: the cluster gives it its registration back, rather than
+/// refusing its name forever (a pod in CrashLoopBackOff).
+#[test]
+fn a_join_retried_with_the_kept_key_is_the_same_node_and_another_key_is_refused() {
+    let mut c = Cluster::new(BIN);
+    let boot = c.add("c1");
+    let args = c.bootstrap_args(boot, &[]);
+    c.node_mut(boot).start(args);
+    wait_for(Duration::from_secs(20), "c1", || c.node(boot).nodes());
+    let (_, data_token) = c.node(boot).tokens();
+    let d = c.add("d1");
+    let args = c.data_node_args(d, &[boot], &data_token);
+    c.node_mut(d).start(args.clone());
+    c.wait_members(boot, 2, Duration::from_secs(30));
+    let id_before = c.node(boot).nodes().unwrap().iter().find(|n| n["name"] == "d1").unwrap()["id"].clone();
+
+    // The join's answer lost: the node has its key, not its identity.
+    c.node_mut(d).kill9();
+    let dir = c.node(d).statedir();
+    assert!(!dir.join("join-key.pem").exists(), "the join key goes once the identity is saved");
+    let identity: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("node.json")).unwrap()).unwrap();
+    std::fs::write(dir.join("join-key.pem"), identity["key_pem"].as_str().unwrap()).unwrap();
+    std::fs::remove_file(dir.join("node.json")).unwrap();
+    c.node_mut(d).restart(Some(args.clone()));
+    // Joined again: its identity saved, a new certificate for the same key.
+    let again = wait_for(Duration::from_secs(20), "d1 to join again", || {
+        let bytes = std::fs::read(dir.join("node.json")).ok()?;
+        serde_json::from_slice::<serde_json::Value>(&bytes).ok()
+    });
+    assert_eq!(again["key_pem"], identity["key_pem"]);
+    assert_ne!(again["cert_pem"], identity["cert_pem"]);
+    assert!(!dir.join("join-key.pem").exists());
+    assert!(c.node(d).logs().contains("joined"), "{}", c.node(d).logs());
+    let nodes = c.node(boot).nodes().unwrap();
+    assert_eq!(nodes.iter().filter(|n| n["name"] == "d1").count(), 1);
+    assert_eq!(nodes.iter().find(|n| n["name"] == "d1").unwrap()["id"], id_before, "the same node");
+
+    // A new state dir (a new key) under the same name is another node: refused, named.
+    c.node_mut(d).kill9();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let run = c.run(&args);
+    assert!(!run.ok());
+    assert!(run.stderr.contains("a node named \"d1\" is already in the cluster"), "{}", run.stderr);
+}
+
 /// `n` routers whose hosts and paths are pseudo-random hex, so that the document does not
 /// compress much: Raft entries carrying it stay large.
 fn large_config(backend: &Backend, seed: u64, n: usize) -> String {

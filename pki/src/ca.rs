@@ -75,6 +75,16 @@ pub fn new_key_and_csr(common_name: &str) -> Result<KeyAndCsr, PkiError> {
     Ok(KeyAndCsr { key_pem: key.serialize_pem(), csr_pem: csr.pem()? })
 }
 
+/// A certificate request for a key made earlier (PEM): a node that keeps its join key
+/// across restarts asks with the same key, so the cluster knows the retry for the same node.
+pub fn csr_for_key(key_pem: &str, common_name: &str) -> Result<KeyAndCsr, PkiError> {
+    let key = KeyPair::from_pem(key_pem)?;
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn(common_name);
+    let csr = params.serialize_request(&key)?;
+    Ok(KeyAndCsr { key_pem: key.serialize_pem(), csr_pem: csr.pem()? })
+}
+
 fn dn(common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::OrganizationName, "traefikee");

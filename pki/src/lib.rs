@@ -12,7 +12,7 @@ mod identity;
 pub mod tls;
 mod token;
 
-pub use ca::{new_key_and_csr, CaBundle, CaPin, IssuedCert, KeyAndCsr, Validity};
+pub use ca::{csr_for_key, new_key_and_csr, CaBundle, CaPin, IssuedCert, KeyAndCsr, Validity};
 pub use error::PkiError;
 pub use identity::{inspect_cert_der, inspect_cert_pem, CertInfo, Identity, Role};
 pub use token::{JoinToken, TokenRole};

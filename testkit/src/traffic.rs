@@ -131,16 +131,22 @@ impl Load {
     pub const MAX_REQUESTS: u64 = 500_000;
     pub const MAX_TIME: Duration = Duration::from_secs(240);
     pub const MAX_PACED_TIME: Duration = Duration::from_secs(900);
+    /// Requests of a paced load that may wait for their answers at once.
+    pub const MAX_IN_FLIGHT: usize = 256;
 
     /// `check` judges each 200 answer (e.g. that its headers and body come from one
     /// configuration version).
     pub fn start(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
-        Load::run(None, targets, host, check, false, None)
+        Load::run(None, targets, host, check, false)
     }
 
-    /// `per_second` requests a second to `target` (one at a time: a slow answer delays the
-    /// next), from inside the network namespace at `netns_path` (`/var/run/netns/NAME`), up
-    /// to [`Load::MAX_PACED_TIME`]: a client population as a load test tool sends it.
+    /// `per_second` requests a second to `target`, open loop (the n-th request leaves at
+    /// n / `per_second` s whatever the answers before it took, as a population of clients
+    /// sends them; at most [`Load::MAX_IN_FLIGHT`] at once), each on a new connection (a
+    /// load balancer in front, such as kube-proxy, picks a backend per connection), from
+    /// inside the network namespace at `netns_path` (`/var/run/netns/NAME`), up to
+    /// [`Load::MAX_PACED_TIME`]. Latencies run from when the request was due; a request
+    /// unanswered after 15 s fails.
     pub fn paced_in(
         netns_path: &str,
         target: SocketAddr,
@@ -150,14 +156,78 @@ impl Load {
     ) -> Load {
         let file = File::open(netns_path).unwrap_or_else(|e| panic!("open {netns_path}: {e}"));
         let pace = Duration::from_secs(1) / per_second.max(1);
-        Load::run(Some(file), vec![target], host, check, false, Some(pace))
+        let stop = Arc::new(AtomicBool::new(false));
+        let ok = Arc::new(AtomicU64::new(0));
+        let report = Arc::new(Mutex::new(LoadReport::default()));
+        let (s, o, r, host) = (stop.clone(), ok.clone(), report.clone(), host.to_string());
+        let handle = std::thread::spawn(move || {
+            crate::netns::enter_file(file);
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                // A load test tool's patience (wrk, hey and ab wait far longer): a request
+                // that takes a glibc resolver retry (5 s) is slow, not lost.
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(15))
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .expect("client");
+                let in_flight = Arc::new(tokio::sync::Semaphore::new(Load::MAX_IN_FLIGHT));
+                let started = tokio::time::Instant::now();
+                let mut due = started;
+                let mut tasks = tokio::task::JoinSet::new();
+                while !s.load(Ordering::Relaxed) && started.elapsed() < Load::MAX_PACED_TIME {
+                    tokio::time::sleep_until(due).await;
+                    let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+                    let (client, host, r, o, was_due) = (client.clone(), host.clone(), r.clone(), o.clone(), due);
+                    tasks.spawn(async move {
+                        let res = client.get(format!("http://{target}/")).header("host", &host).send().await;
+                        let answer = match res {
+                            Ok(resp) => {
+                                let status = resp.status().as_u16();
+                                let headers = resp
+                                    .headers()
+                                    .iter()
+                                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+                                    .collect();
+                                match resp.text().await {
+                                    Ok(body) => Ok(Answer { target, status, body, headers }),
+                                    Err(e) => Err(e),
+                                }
+                            }
+                            Err(e) => Err(e),
+                        };
+                        let mut rep = r.lock().unwrap_or_else(|p| p.into_inner());
+                        match answer {
+                            Err(e) => rep.failed.push(format!("{target}: {e}")),
+                            Ok(a) if a.status != 200 => {
+                                rep.failed.push(format!("{target}: HTTP {} {}", a.status, a.body.trim()))
+                            }
+                            Ok(a) => match check(&a) {
+                                Err(why) => rep.inconsistent.push(format!("{target}: {why}")),
+                                Ok(()) => {
+                                    rep.ok += 1;
+                                    rep.latencies_us.push(was_due.elapsed().as_micros() as u64);
+                                    *rep.bodies.entry(a.body).or_default() += 1;
+                                    o.fetch_add(1, Ordering::Relaxed);
+                                }
+                            },
+                        }
+                        drop(permit);
+                    });
+                    while tasks.try_join_next().is_some() {}
+                    due += pace;
+                }
+                while tasks.join_next().await.is_some() {}
+            });
+        });
+        Load { stop, ok, report, handle: Some(handle) }
     }
 
     /// As a load balancer in front of the targets sends it: one loop per target, each
     /// request to its loop's target or, when that one refuses the connection or closes it
     /// before any answer (a proxy restarting), to the next target.
     pub fn start_balanced(targets: Vec<SocketAddr>, host: &str, check: fn(&Answer) -> Result<(), String>) -> Load {
-        Load::run(None, targets, host, check, true, None)
+        Load::run(None, targets, host, check, true)
     }
 
     /// Like [`Load::start`], with the clients in host `net_host` of `net` (its namespace).
@@ -168,7 +238,7 @@ impl Load {
         host: &str,
         check: fn(&Answer) -> Result<(), String>,
     ) -> Load {
-        Load::run(Some(net.ns_file(net_host)), targets, host, check, false, None)
+        Load::run(Some(net.ns_file(net_host)), targets, host, check, false)
     }
 
     fn run(
@@ -177,9 +247,7 @@ impl Load {
         host: &str,
         check: fn(&Answer) -> Result<(), String>,
         balanced: bool,
-        pace: Option<Duration>,
     ) -> Load {
-        let max_time = if pace.is_some() { Load::MAX_PACED_TIME } else { Load::MAX_TIME };
         let stop = Arc::new(AtomicBool::new(false));
         let ok = Arc::new(AtomicU64::new(0));
         let report = Arc::new(Mutex::new(LoadReport::default()));
@@ -199,17 +267,10 @@ impl Load {
                     async move {
                         let client =
                             reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
-                        let mut next = tokio::time::Instant::now();
                         while !s.load(Ordering::Relaxed)
                             && sent.fetch_add(1, Ordering::Relaxed) < Load::MAX_REQUESTS
-                            && started.elapsed() < max_time
+                            && started.elapsed() < Load::MAX_TIME
                         {
-                            if let Some(pace) = pace {
-                                // Open loop: the n-th request leaves at n × pace, whatever
-                                // the answers before it took.
-                                next += pace;
-                                tokio::time::sleep_until(next).await;
-                            }
                             let began = Instant::now();
                             let mut target = target;
                             let mut res = client.get(format!("http://{target}/")).header("host", &host).send().await;

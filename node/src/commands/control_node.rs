@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use traefikee_apiserver::{ApiError, ErrorCode};
-use traefikee_pki::{new_key_and_csr, JoinToken, TokenRole};
+use traefikee_pki::{JoinToken, TokenRole};
 
 use super::{bind, serve, wait_for_exit};
 use crate::cli::args::ControlNodeArgs;
@@ -47,7 +47,7 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
                     ));
             }
             let name = crate::cli::node_name(args.net.name.as_deref())?;
-            let key = new_key_and_csr(&name).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
+            let key = statedir.join_key(&name).map_err(|e| Failure::io(e.to_string()))?;
             let target = JoinTarget {
                 kind: NodeKind::Controller,
                 name,
@@ -55,7 +55,7 @@ pub async fn run(args: ControlNodeArgs) -> Outcome {
                 api_address: Some(bound.api_advertise.clone()),
             };
             let identity = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?.identity;
-            statedir.save_identity(&identity).map_err(|e| Failure::io(e.to_string()))?;
+            statedir.save_joined(&identity).map_err(|e| Failure::io(e.to_string()))?;
             (identity, true)
         }
     };

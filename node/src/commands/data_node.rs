@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use traefikee_apiserver::types::NodeList;
 use traefikee_apiserver::{ApiError, ErrorCode};
-use traefikee_pki::{new_key_and_csr, TokenRole};
+use traefikee_pki::TokenRole;
 use traefikee_proxy::engine::EngineOptions;
 
 use super::control_node::parse_token;
@@ -57,11 +57,11 @@ pub async fn run(args: DataNodeArgs) -> Outcome {
                     .hint("list the cluster addresses of the control nodes, e.g. --peeraddresses=10.10.0.2:4242"));
             }
             let name = node_name(args.name.as_deref())?;
-            let key = new_key_and_csr(&name).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
+            let key = statedir.join_key(&name).map_err(|e| Failure::io(e.to_string()))?;
             let target = JoinTarget { kind: NodeKind::Proxy, name, address: address.clone(), api_address: None };
             let deadline = Instant::now() + Duration::from_secs(args.timeout);
             let joined = join_cluster(&args.peeraddresses, &token, target, key, deadline).await?;
-            statedir.save_identity(&joined.identity).map_err(|e| Failure::io(e.to_string()))?;
+            statedir.save_joined(&joined.identity).map_err(|e| Failure::io(e.to_string()))?;
             // Every controller, not only the ones we were told of: heartbeats reach them all
             // from the first second.
             peers.extend(joined.controllers);

@@ -49,42 +49,60 @@ impl Controller {
             check_address(api)?;
         }
         let existing = self.db.read(|v| v.nodes())?;
-        if let Some(other) = existing.iter().find(|n| n.name == req.name) {
-            return Err(ApiError::conflict(format!(
-                "a node named {:?} is already in the cluster (id {})",
-                req.name,
-                keys::node_id_text(other.id)
-            ))
-            .with_hint("give this node another name with --name, or remove the old one with `traefikee rm-node`"));
-        }
-        let node_id = loop {
-            let id: u64 = rand::random();
-            if id != 0 && !existing.iter().any(|n| n.id == id) {
-                break id;
-            }
-        };
         let cluster = self.cluster_record()?;
         let role = match req.kind {
             NodeKind::Controller => Role::Controller,
             NodeKind::Proxy => Role::Proxy,
         };
-        let identity = Identity::new(&cluster.id, role, keys::node_id_text(node_id));
         let ips: Vec<IpAddr> = [Some(req.address.as_str()), req.api_address.as_deref()]
             .into_iter()
             .flatten()
             .filter_map(host_ip)
             .collect();
-        let cert = cluster
-            .ca
-            .issue_for_csr(&req.csr_pem, &identity, &ips, Validity::NODE)
-            .map_err(|e| ApiError::invalid(format!("the certificate request is not acceptable: {e}")))?;
+        let issue = |node_id: u64| {
+            let identity = Identity::new(&cluster.id, role, keys::node_id_text(node_id));
+            cluster
+                .ca
+                .issue_for_csr(&req.csr_pem, &identity, &ips, Validity::NODE)
+                .map_err(|e| ApiError::invalid(format!("the certificate request is not acceptable: {e}")))
+        };
+        let (node_id, cert, joined_at) = match existing.iter().find(|n| n.name == req.name) {
+            None => {
+                let node_id = loop {
+                    let id: u64 = rand::random();
+                    if id != 0 && !existing.iter().any(|n| n.id == id) {
+                        break id;
+                    }
+                };
+                (node_id, issue(node_id)?, state::now_ms())
+            }
+            Some(other) => {
+                // The same node again: a join whose answer was lost (a timeout, the process
+                // killed), retried with the key it kept (its request proves it holds it).
+                // It gets its registration back, with a new certificate.
+                let cert = issue(other.id)?;
+                let same_key = other.key_sha256.as_deref() == Some(key_of(&cert.cert_pem)?.as_str());
+                if !(same_key && other.kind == req.kind && other.address == req.address) {
+                    return Err(ApiError::conflict(format!(
+                        "a node named {:?} is already in the cluster (id {})",
+                        req.name,
+                        keys::node_id_text(other.id)
+                    ))
+                    .with_hint(
+                        "give this node another name with --name, or remove the old one with `traefikee rm-node`",
+                    ));
+                }
+                tracing::info!(node = %req.name, id = %keys::node_id_text(other.id), "a join retried with the same key");
+                (other.id, cert, other.joined_at)
+            }
+        };
         let node = NodeRecord {
             id: node_id,
             name: req.name.clone(),
             kind: req.kind,
             address: req.address.clone(),
             api_address: req.api_address.clone(),
-            joined_at: state::now_ms(),
+            joined_at,
             cert_serial: cert.serial.clone(),
             key_sha256: Some(key_of(&cert.cert_pem)?),
         };

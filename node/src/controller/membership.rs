@@ -60,11 +60,12 @@ impl Controller {
 
     /// A data node that stops for good says so: forgotten now (as the grace period would),
     /// not revoked, so the same node restarting from its state dir is listed again.
-    pub async fn forget_leaving(&self, id: NodeId, name: &str) -> Result<(), ApiError> {
-        let is_proxy = self.db.read(|v| v.node(id))?.is_some_and(|n| n.kind == NodeKind::Proxy);
-        if !is_proxy {
+    pub async fn forget_leaving(&self, id: NodeId) -> Result<(), ApiError> {
+        // The name as registered, not as the node says it.
+        let Some(node) = self.db.read(|v| v.node(id))?.filter(|n| n.kind == NodeKind::Proxy) else {
             return Ok(());
-        }
+        };
+        let name = node.name;
         tracing::info!(node = %name, "data node leaves the cluster; forgetting it");
         self.write(Origin::system(format!("data node {name} left")), Command::ForgetNode { id }).await.map(|_| ())
     }

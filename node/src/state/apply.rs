@@ -142,7 +142,21 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                 if existing == *node {
                     return Ok((Response::Done, None));
                 }
-                return refused(RefusalKind::Conflict, format!("node id {} is already taken", node.id));
+                // A join retried with the key the node kept: the same node, a new certificate.
+                let rejoin = existing.name == node.name
+                    && existing.kind == node.kind
+                    && existing.address == node.address
+                    && existing.key_sha256.is_some()
+                    && existing.key_sha256 == node.key_sha256;
+                if !rejoin {
+                    return refused(RefusalKind::Conflict, format!("node id {} is already taken", node.id));
+                }
+                put(db, txn, &keys::node(node.id), node)?;
+                put(db, txn, &keys::issued(&node.cert_serial), &issued(node))?;
+                return done(
+                    "node.rejoin",
+                    format!("{} ({}) joined again with its key", node.name, keys::node_id_text(node.id)),
+                );
             }
             if let Some(other) = v.node_by_name(&node.name)? {
                 return refused(

@@ -357,6 +357,33 @@ fn add_node_with_a_taken_name_or_id_is_a_conflict_and_the_same_record_is_a_no_op
     assert_eq!(sm.audit_actions(), ["cluster.init", "node.join"]);
 }
 
+#[test]
+fn a_join_retried_with_the_same_key_gets_its_registration_back_with_a_new_certificate() {
+    let sm = Sm::initialized();
+    sm.join(&proxy(16, "p1"));
+    let data = sm.token_id(TokenRole::Data);
+
+    // Same id, name, kind, address and key; a new certificate (the first answer was lost).
+    let again = NodeRecord { cert_serial: "cert-p1-again".into(), ..proxy(16, "p1") };
+    sm.done(&req(system("join"), Command::AddNode { node: again.clone(), token_id: data.clone() }));
+    assert_eq!(sm.node_names(), ["c1", "p1"]);
+    assert!(sm.issued("cert-p1-again").is_some(), "the new certificate is the node's");
+    assert_eq!(sm.audit_actions(), ["cluster.init", "node.join", "node.rejoin"]);
+
+    // Another key under the same id and name is someone else: refused.
+    let other_key =
+        NodeRecord { key_sha256: Some("key-mallory".into()), cert_serial: "cert-m".into(), ..proxy(16, "p1") };
+    let message = sm.refused(
+        &req(system("join"), Command::AddNode { node: other_key, token_id: data.clone() }),
+        RefusalKind::Conflict,
+    );
+    assert!(message.contains("node id 16 is already taken"), "{message}");
+    // So is another address.
+    let moved = NodeRecord { address: "10.9.9.9:4242".into(), cert_serial: "cert-x".into(), ..proxy(16, "p1") };
+    sm.refused(&req(system("join"), Command::AddNode { node: moved, token_id: data }), RefusalKind::Conflict);
+    assert!(sm.issued("cert-m").is_none() && sm.issued("cert-x").is_none());
+}
+
 // ---- RemoveNode, ForgetNode, Reinstate ----------------------------------------------------
 
 #[test]

@@ -86,6 +86,9 @@ pub struct AppliedConfig {
 /// Why a configuration was not applied (the previous one keeps serving).
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// The engine is shutting down.
+    #[error("the proxy is shutting down")]
+    Stopping,
     /// The document is inconsistent.
     #[error("invalid configuration:\n{0}")]
     Invalid(#[from] ValidationErrors),
@@ -283,6 +286,10 @@ impl Engine {
 
     async fn apply_as(&self, doc: ConfigDocument, version: Option<u64>) -> Result<AppliedConfig, ApplyError> {
         let mut state = self.state.lock().await;
+        if self.shared.terminating.load(Ordering::Relaxed) {
+            // Shutting down: listening again would undo it.
+            return Err(ApplyError::Stopping);
+        }
         let result = self.apply_locked(&mut state, &doc, version).await;
         self.shared.metrics.load().reloaded(result.is_ok());
         if let Err(e) = &result {
