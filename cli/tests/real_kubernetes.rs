@@ -207,6 +207,19 @@ fn whoami_answered(a: &Answer) -> Result<(), String> {
     }
 }
 
+/// Deploys, and waits for every proxy to run, a router `rule` to the whoami Service (by its
+/// cluster DNS name, which the proxies resolve) on the entry point `web` (:80).
+fn deploy_whoami(laptop: &Laptop, kubeconfig: &Path, rule: &str) {
+    let routes = laptop.path().join("routes.yaml");
+    let yaml = format!(
+        "http:\n  routers:\n    whoami:\n      rule: {rule}\n      service: whoami\n  services:\n    whoami:\n      \
+         loadBalancer:\n        servers:\n          - url: http://whoami.default.svc.cluster.local:8080\n"
+    );
+    std::fs::write(&routes, yaml).unwrap();
+    let configfile = format!("--configfile={}", routes.display());
+    ctl(laptop, kubeconfig, &["deploy", "--entryPoints=Name:web Address::80", &configfile, "--wait"]).success();
+}
+
 const WHOAMI: &str = r#"
 apiVersion: apps/v1
 kind: Deployment
@@ -325,21 +338,7 @@ fn install_on_a_real_kubernetes_survives_the_ha_walkthrough_and_uninstalls_clean
         let d = k.kubectl_json(&["-n", "default", "get", "deployment", "whoami"]);
         (d["status"]["availableReplicas"] == 2).then_some(())
     });
-    let routes = laptop.path().join("routes.yaml");
-    std::fs::write(
-        &routes,
-        format!(
-            "http:\n  routers:\n    whoami:\n      rule: Host(`{HOST}`)\n      service: whoami\n  services:\n    whoami:\n      \
-             loadBalancer:\n        servers:\n          - url: http://whoami.default.svc.cluster.local:8080\n"
-        ),
-    )
-    .unwrap();
-    ctl(
-        &laptop,
-        &admin,
-        &["deploy", "--entryPoints=Name:web Address::80", &format!("--configfile={}", routes.display()), "--wait"],
-    )
-    .success();
+    deploy_whoami(&laptop, &admin, &format!("Host(`{HOST}`)"));
 
     // The proxies' Service, as a cloud load balancer reaches it: through kube-proxy.
     let svc = k.kubectl_json(&["-n", NS, "get", "service", "traefikee-proxy"]);
@@ -447,20 +446,7 @@ fn install_on_a_real_kubernetes_survives_the_ha_walkthrough_and_uninstalls_clean
     report.assert_consistent();
 
     // A configuration change still reaches the proxies through the new leader.
-    std::fs::write(
-        &routes,
-        format!(
-            "http:\n  routers:\n    whoami:\n      rule: Host(`{HOST}`) || Host(`again.example.test`)\n      service: whoami\n  \
-             services:\n    whoami:\n      loadBalancer:\n        servers:\n          - url: http://whoami.default.svc.cluster.local:8080\n"
-        ),
-    )
-    .unwrap();
-    ctl(
-        &laptop,
-        &admin,
-        &["deploy", "--entryPoints=Name:web Address::80", &format!("--configfile={}", routes.display()), "--wait"],
-    )
-    .success();
+    deploy_whoami(&laptop, &admin, &format!("Host(`{HOST}`) || Host(`again.example.test`)"));
     let again = Load::paced_in(&k.netns_path(), target, "again.example.test", 20, whoami_answered);
     again.wait_for_more(10, Duration::from_secs(30));
     again.stop().assert_no_failures();

@@ -500,21 +500,7 @@ async fn a_terminating_namespace_is_refused() {
 
 #[tokio::test]
 async fn a_cluster_that_never_gets_ready_times_out_with_the_pods_reasons() {
-    let pod = json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": { "name": "traefikee-controller-0", "labels": {
-            "app.kubernetes.io/name": "traefikee", "app.kubernetes.io/instance": "traefikee",
-            "app.kubernetes.io/managed-by": "traefikeectl", "app.kubernetes.io/component": "controller" } },
-        "status": {
-            "phase": "Pending",
-            "conditions": [{ "type": "Ready", "status": "False" }],
-            "containerStatuses": [{
-                "name": "controller", "image": "ghcr.io/traefikee/traefikee:0.1.0", "imageID": "", "ready": false,
-                "restartCount": 0,
-                "state": { "waiting": { "reason": "ImagePullBackOff", "message": "Back-off pulling image" } },
-            }],
-        },
-    });
+    let pod = stuck_pod();
     let fake = Arc::new(Mutex::new(Fake { not_ready_reads: None, pods: vec![pod], ..Default::default() }));
     let o = InstallOptions { wait_timeout: Duration::from_millis(50), ..opts() };
     let err = install(client(&fake), &o, &|_| {}).await.unwrap_err();

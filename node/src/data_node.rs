@@ -242,11 +242,7 @@ impl DataNode {
             }
             let hello = self.hello(false);
             let sends = self.controllers().into_iter().map(|addr| {
-                let req = self
-                    .client
-                    .post(format!("https://{addr}/cluster/v1/heartbeat"))
-                    .json(&hello)
-                    .timeout(Duration::from_millis(900));
+                let req = self.heartbeat_to(&addr, &hello, Duration::from_millis(900));
                 async move { (addr, req.send().await) }
             });
             for (addr, result) in futures::future::join_all(sends).await {
@@ -266,6 +262,10 @@ impl DataNode {
                 }
             }
         }
+    }
+
+    fn heartbeat_to(&self, controller: &str, hello: &Heartbeat, timeout: Duration) -> reqwest::RequestBuilder {
+        self.client.post(format!("https://{controller}/cluster/v1/heartbeat")).json(hello).timeout(timeout)
     }
 
     fn hello(&self, leaving: bool) -> Heartbeat {
@@ -288,11 +288,7 @@ impl DataNode {
         drop(self.beating.lock().await);
         let hello = self.hello(true);
         let sends = self.controllers().into_iter().map(|addr| {
-            let req = self
-                .client
-                .post(format!("https://{addr}/cluster/v1/heartbeat"))
-                .json(&hello)
-                .timeout(Duration::from_secs(2));
+            let req = self.heartbeat_to(&addr, &hello, Duration::from_secs(2));
             async move { req.send().await.ok().is_some_and(|r| r.status().is_success()) }
         });
         let heard = futures::future::join_all(sends).await.into_iter().any(|ok| ok);

@@ -262,20 +262,27 @@ fn dead_data_nodes_go_down_leave_the_list_and_come_back() {
     assert_eq!(get(proxy_addr(&c, d2)).unwrap().0, 200);
 }
 
-#[test]
-fn a_data_node_that_leaves_on_stop_is_forgotten_at_once_and_listed_again_on_restart() {
+/// A controller `c1` (the default 60 s grace period) and a data node `d1` started with
+/// `extra`: the cluster, their indexes and d1's arguments.
+fn controller_and_data_node(extra: &[&str]) -> (Cluster, usize, usize, Vec<String>) {
     let mut c = Cluster::new(BIN);
     let boot = c.add("c1");
-    // The default grace period (60 s): forgetting within the wait below is the leave.
     let args = c.bootstrap_args(boot, &[]);
     c.node_mut(boot).start(args);
     wait_for(Duration::from_secs(20), "c1", || c.node(boot).nodes());
     let (_, data_token) = c.node(boot).tokens();
     let d = c.add("d1");
     let mut args = c.data_node_args(d, &[boot], &data_token);
-    args.push("--leave-on-stop".into());
-    c.node_mut(d).start(args);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    c.node_mut(d).start(args.clone());
     c.wait_members(boot, 2, Duration::from_secs(30));
+    (c, boot, d, args)
+}
+
+#[test]
+fn a_data_node_that_leaves_on_stop_is_forgotten_at_once_and_listed_again_on_restart() {
+    // The default grace period (60 s): forgetting within the checks below is the leave.
+    let (mut c, boot, d, _) = controller_and_data_node(&["--leave-on-stop"]);
 
     let exit = c.node_mut(d).stop().expect("d1 ran");
     assert!(exit.success(), "{exit:?}");
@@ -297,16 +304,7 @@ fn a_data_node_that_leaves_on_stop_is_forgotten_at_once_and_listed_again_on_rest
 /// refusing its name forever (a pod in CrashLoopBackOff).
 #[test]
 fn a_join_retried_with_the_kept_key_is_the_same_node_and_another_key_is_refused() {
-    let mut c = Cluster::new(BIN);
-    let boot = c.add("c1");
-    let args = c.bootstrap_args(boot, &[]);
-    c.node_mut(boot).start(args);
-    wait_for(Duration::from_secs(20), "c1", || c.node(boot).nodes());
-    let (_, data_token) = c.node(boot).tokens();
-    let d = c.add("d1");
-    let args = c.data_node_args(d, &[boot], &data_token);
-    c.node_mut(d).start(args.clone());
-    c.wait_members(boot, 2, Duration::from_secs(30));
+    let (mut c, boot, d, args) = controller_and_data_node(&[]);
     let id_before = c.node(boot).nodes().unwrap().iter().find(|n| n["name"] == "d1").unwrap()["id"].clone();
 
     // The join's answer lost: the node has its key, not its identity.

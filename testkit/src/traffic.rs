@@ -107,6 +107,30 @@ impl LoadReport {
         );
     }
 
+    /// Counts one request's outcome; true for a 200 answer the check accepted.
+    fn record(
+        &mut self,
+        target: SocketAddr,
+        answer: Result<Answer, reqwest::Error>,
+        check: fn(&Answer) -> Result<(), String>,
+        latency: Duration,
+    ) -> bool {
+        match answer {
+            Err(e) => self.failed.push(format!("{target}: {e}")),
+            Ok(a) if a.status != 200 => self.failed.push(format!("{target}: HTTP {} {}", a.status, a.body.trim())),
+            Ok(a) => match check(&a) {
+                Err(why) => self.inconsistent.push(format!("{target}: {why}")),
+                Ok(()) => {
+                    self.ok += 1;
+                    self.latencies_us.push(latency.as_micros() as u64);
+                    *self.bodies.entry(a.body).or_default() += 1;
+                    return true;
+                }
+            },
+        }
+        false
+    }
+
     /// The `q` quantile (0.0–1.0) of the latencies of 200 answers.
     pub fn latency(&self, q: f64) -> Duration {
         let mut sorted = self.latencies_us.clone();
@@ -181,36 +205,10 @@ impl Load {
                     let (client, host, r, o, was_due) = (client.clone(), host.clone(), r.clone(), o.clone(), due);
                     tasks.spawn(async move {
                         let res = client.get(format!("http://{target}/")).header("host", &host).send().await;
-                        let answer = match res {
-                            Ok(resp) => {
-                                let status = resp.status().as_u16();
-                                let headers = resp
-                                    .headers()
-                                    .iter()
-                                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-                                    .collect();
-                                match resp.text().await {
-                                    Ok(body) => Ok(Answer { target, status, body, headers }),
-                                    Err(e) => Err(e),
-                                }
-                            }
-                            Err(e) => Err(e),
-                        };
+                        let answer = read_answer(target, res).await;
                         let mut rep = r.lock().unwrap_or_else(|p| p.into_inner());
-                        match answer {
-                            Err(e) => rep.failed.push(format!("{target}: {e}")),
-                            Ok(a) if a.status != 200 => {
-                                rep.failed.push(format!("{target}: HTTP {} {}", a.status, a.body.trim()))
-                            }
-                            Ok(a) => match check(&a) {
-                                Err(why) => rep.inconsistent.push(format!("{target}: {why}")),
-                                Ok(()) => {
-                                    rep.ok += 1;
-                                    rep.latencies_us.push(was_due.elapsed().as_micros() as u64);
-                                    *rep.bodies.entry(a.body).or_default() += 1;
-                                    o.fetch_add(1, Ordering::Relaxed);
-                                }
-                            },
+                        if rep.record(target, answer, check, was_due.elapsed()) {
+                            o.fetch_add(1, Ordering::Relaxed);
                         }
                         drop(permit);
                     });
@@ -290,31 +288,9 @@ impl Load {
                                     res = client.get(format!("http://{target}/")).header("host", &host).send().await;
                                 }
                             }
-                            let answer = match res {
-                                Ok(resp) => {
-                                    let status = resp.status().as_u16();
-                                    let headers = resp
-                                        .headers()
-                                        .iter()
-                                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-                                        .collect();
-                                    let body = resp.text().await.unwrap_or_default();
-                                    Answer { target, status, body, headers }
-                                }
-                                Err(e) => {
-                                    r.lock().unwrap_or_else(|p| p.into_inner()).failed.push(format!("{target}: {e}"));
-                                    continue;
-                                }
-                            };
+                            let answer = read_answer(target, res).await;
                             let mut rep = r.lock().unwrap_or_else(|p| p.into_inner());
-                            if answer.status != 200 {
-                                rep.failed.push(format!("{target}: HTTP {} {}", answer.status, answer.body.trim()));
-                            } else if let Err(why) = check(&answer) {
-                                rep.inconsistent.push(format!("{target}: {why}"));
-                            } else {
-                                rep.ok += 1;
-                                rep.latencies_us.push(began.elapsed().as_micros() as u64);
-                                *rep.bodies.entry(answer.body.clone()).or_default() += 1;
+                            if rep.record(target, answer, check, began.elapsed()) {
                                 o.fetch_add(1, Ordering::Relaxed);
                             }
                         }
@@ -360,4 +336,17 @@ impl Drop for Load {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// A response read whole: status, headers and body.
+async fn read_answer(
+    target: SocketAddr,
+    res: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Answer, reqwest::Error> {
+    let resp = res?;
+    let status = resp.status().as_u16();
+    let headers =
+        resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string())).collect();
+    let body = resp.text().await?;
+    Ok(Answer { target, status, body, headers })
 }
