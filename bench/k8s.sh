@@ -11,6 +11,6 @@ scripts/k8s.sh build
 echo "Kubernetes binaries ready in $(( $(date +%s) - started ))s"
 cargo build -q -p traefikee-cli -p traefikee-node
 started=$(date +%s)
-cargo nextest run -p traefikee-cli --test real_kubernetes --no-capture 2>&1 | grep -E '^\[k8s\]|PASS|FAIL|panicked'
+cargo nextest run --workspace -E 'binary(real_kubernetes)' --no-capture 2>&1 | grep -E '^\[k8s\]|PASS|FAIL|panicked'
 echo "real-Kubernetes test: $(( $(date +%s) - started ))s"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
