@@ -77,6 +77,19 @@ pub struct NodeRecord {
     pub key_sha256: Option<String>,
 }
 
+impl NodeRecord {
+    /// Whether `again` is this node joining again: the same name, kind and address, and the
+    /// same key, which its certificate request proves it holds (a join whose answer was lost,
+    /// retried with the key the node kept). A record without a key never matches.
+    pub fn rejoined_by(&self, again: &NodeRecord) -> bool {
+        self.name == again.name
+            && self.kind == again.kind
+            && self.address == again.address
+            && self.key_sha256.is_some()
+            && self.key_sha256 == again.key_sha256
+    }
+}
+
 /// A node certificate the cluster issued (the record under `issued/<serial>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issued {

@@ -66,7 +66,19 @@ impl Controller {
                 .issue_for_csr(&req.csr_pem, &identity, &ips, Validity::NODE)
                 .map_err(|e| ApiError::invalid(format!("the certificate request is not acceptable: {e}")))
         };
-        let (node_id, cert, joined_at) = match existing.iter().find(|n| n.name == req.name) {
+        let record = |id: u64, cert: &traefikee_pki::IssuedCert, joined_at| -> Result<NodeRecord, ApiError> {
+            Ok(NodeRecord {
+                id,
+                name: req.name.clone(),
+                kind: req.kind,
+                address: req.address.clone(),
+                api_address: req.api_address.clone(),
+                joined_at,
+                cert_serial: cert.serial.clone(),
+                key_sha256: Some(key_of(&cert.cert_pem)?),
+            })
+        };
+        let (node, cert) = match existing.iter().find(|n| n.name == req.name) {
             None => {
                 let node_id = loop {
                     let id: u64 = rand::random();
@@ -74,15 +86,15 @@ impl Controller {
                         break id;
                     }
                 };
-                (node_id, issue(node_id)?, state::now_ms())
+                let cert = issue(node_id)?;
+                (record(node_id, &cert, state::now_ms())?, cert)
             }
             Some(other) => {
-                // The same node again: a join whose answer was lost (a timeout, the process
-                // killed), retried with the key it kept (its request proves it holds it).
-                // It gets its registration back, with a new certificate.
+                // The same node again (see `NodeRecord::rejoined_by`): it gets its
+                // registration back, with a new certificate.
                 let cert = issue(other.id)?;
-                let same_key = other.key_sha256.as_deref() == Some(key_of(&cert.cert_pem)?.as_str());
-                if !(same_key && other.kind == req.kind && other.address == req.address) {
+                let again = record(other.id, &cert, other.joined_at)?;
+                if !other.rejoined_by(&again) {
                     return Err(ApiError::conflict(format!(
                         "a node named {:?} is already in the cluster (id {})",
                         req.name,
@@ -93,19 +105,10 @@ impl Controller {
                     ));
                 }
                 tracing::info!(node = %req.name, id = %keys::node_id_text(other.id), "a join retried with the same key");
-                (other.id, cert, other.joined_at)
+                (again, cert)
             }
         };
-        let node = NodeRecord {
-            id: node_id,
-            name: req.name.clone(),
-            kind: req.kind,
-            address: req.address.clone(),
-            api_address: req.api_address.clone(),
-            joined_at,
-            cert_serial: cert.serial.clone(),
-            key_sha256: Some(key_of(&cert.cert_pem)?),
-        };
+        let node_id = node.id;
         self.write(
             Origin::system(format!("join token {}", token.id)),
             Command::AddNode { node, token_id: token.id.clone() },

@@ -143,12 +143,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                     return Ok((Response::Done, None));
                 }
                 // A join retried with the key the node kept: the same node, a new certificate.
-                let rejoin = existing.name == node.name
-                    && existing.kind == node.kind
-                    && existing.address == node.address
-                    && existing.key_sha256.is_some()
-                    && existing.key_sha256 == node.key_sha256;
-                if !rejoin {
+                if !existing.rejoined_by(node) {
                     return refused(RefusalKind::Conflict, format!("node id {} is already taken", node.id));
                 }
                 put(db, txn, &keys::node(node.id), node)?;
@@ -199,10 +194,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
                 return Ok((Response::Done, None));
             };
             db.delete(txn, &keys::node(*id))?;
-            done(
-                "node.forget",
-                format!("{} ({}) silent past the grace period, left the list", node.name, keys::node_id_text(*id)),
-            )
+            done("node.forget", format!("{} ({}) left the list", node.name, keys::node_id_text(*id)))
         }
         Command::Reinstate { node } => {
             let v = view(db, txn);
