@@ -210,11 +210,20 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--entryPoints', '--entryPoints', [CompletionResultType]::ParameterName, 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS''')
             [CompletionResult]::new('--defaultentrypoints', '--defaultentrypoints', [CompletionResultType]::ParameterName, 'Entry points that routers naming none attach to, comma separated')
             [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'Seconds --wait waits before failing')
+            [CompletionResult]::new('--consul.endpoint', '--consul.endpoint', [CompletionResultType]::ParameterName, 'Consul agent to read routes from (HOST:PORT, or comma separated)')
+            [CompletionResult]::new('--consul.prefix', '--consul.prefix', [CompletionResultType]::ParameterName, 'Root key in Consul (default traefik)')
+            [CompletionResult]::new('--etcd.endpoint', '--etcd.endpoint', [CompletionResultType]::ParameterName, 'etcd v3 endpoint to read routes from (HOST:PORT, or comma separated)')
+            [CompletionResult]::new('--etcd.prefix', '--etcd.prefix', [CompletionResultType]::ParameterName, 'Root key in etcd (default traefik)')
+            [CompletionResult]::new('--redis.endpoint', '--redis.endpoint', [CompletionResultType]::ParameterName, 'Redis server to read routes from (HOST:PORT, or comma separated)')
+            [CompletionResult]::new('--redis.prefix', '--redis.prefix', [CompletionResultType]::ParameterName, 'Root key in Redis (default traefik)')
             [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate the configuration on the cluster without deploying it')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every live data node runs the new version')
+            [CompletionResult]::new('--consul.watch', '--consul.watch', [CompletionResultType]::ParameterName, 'Accepted for TraefikEE v1 compatibility: providers are always watched')
+            [CompletionResult]::new('--etcd.watch', '--etcd.watch', [CompletionResultType]::ParameterName, 'Accepted for TraefikEE v1 compatibility: providers are always watched')
+            [CompletionResult]::new('--redis.watch', '--redis.watch', [CompletionResultType]::ParameterName, 'Accepted for TraefikEE v1 compatibility: providers are always watched')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -229,7 +238,8 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json), and what each provider gave')
+            [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'The providers (etcd, Consul, Redis) and how each is doing')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -243,12 +253,26 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'traefikeectl;get;providers' {
+            [CompletionResult]::new('--clustername', '--clustername', [CompletionResultType]::ParameterName, 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'traefikeectl;get;help' {
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json), and what each provider gave')
+            [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'The providers (etcd, Consul, Redis) and how each is doing')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'traefikeectl;get;help;config' {
+            break
+        }
+        'traefikeectl;get;help;providers' {
             break
         }
         'traefikeectl;get;help;help' {
@@ -435,10 +459,14 @@ Register-ArgumentCompleter -Native -CommandName 'traefikeectl' -ScriptBlock {
             break
         }
         'traefikeectl;help;get' {
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The deployed configuration (YAML unless -o json), and what each provider gave')
+            [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'The providers (etcd, Consul, Redis) and how each is doing')
             break
         }
         'traefikeectl;help;get;config' {
+            break
+        }
+        'traefikeectl;help;get;providers' {
             break
         }
         'traefikeectl;help;audit' {

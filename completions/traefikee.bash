@@ -246,7 +246,7 @@ _traefikee() {
             return 0
             ;;
         traefikee__subcmd__deploy)
-            opts="-h -V --configfile --entryPoints --defaultentrypoints --dry-run --wait --wait-timeout --traefikeesocket --log.level --help --version"
+            opts="-h -V --configfile --entryPoints --defaultentrypoints --dry-run --wait --wait-timeout --consul.endpoint --consul.prefix --consul.watch --etcd.endpoint --etcd.prefix --etcd.watch --redis.endpoint --redis.prefix --redis.watch --traefikeesocket --log.level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +265,30 @@ _traefikee() {
                     return 0
                     ;;
                 --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consul.endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consul.prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd.endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd.prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis.endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis.prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -127,10 +127,19 @@ complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l configfil
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l entryPoints -d 'An entry point, as in TraefikEE: \'Name:http Address::80\' or \'Name:https Address::443 TLS\'' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l defaultentrypoints -d 'Entry points that routers naming none attach to, comma separated' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l wait-timeout -d 'Seconds --wait waits before failing' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l consul.endpoint -d 'Consul agent to read routes from (HOST:PORT, or comma separated)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l consul.prefix -d 'Root key in Consul (default traefik)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l etcd.endpoint -d 'etcd v3 endpoint to read routes from (HOST:PORT, or comma separated)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l etcd.prefix -d 'Root key in etcd (default traefik)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l redis.endpoint -d 'Redis server to read routes from (HOST:PORT, or comma separated)' -r
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l redis.prefix -d 'Root key in Redis (default traefik)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l traefikeesocket -d 'The node\'s local API socket' -r -F
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l log.level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG filter)' -r
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l dry-run -d 'Validate the configuration on the cluster without deploying it'
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l wait -d 'Wait until every live data node runs the new version'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l consul.watch -d 'Accepted for TraefikEE v1 compatibility: providers are always watched'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l etcd.watch -d 'Accepted for TraefikEE v1 compatibility: providers are always watched'
+complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -l redis.watch -d 'Accepted for TraefikEE v1 compatibility: providers are always watched'
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c traefikee -n "__fish_traefikee_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c traefikee -n "__fish_traefikee_using_subcommand backup" -l file -d 'Where to write the archive (default: ./<UTC time>_traefikee-backup.tar)' -r -F

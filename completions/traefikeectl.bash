@@ -106,11 +106,17 @@ _traefikeectl() {
             traefikeectl__subcmd__get,help)
                 cmd="traefikeectl__subcmd__get__subcmd__help"
                 ;;
+            traefikeectl__subcmd__get,providers)
+                cmd="traefikeectl__subcmd__get__subcmd__providers"
+                ;;
             traefikeectl__subcmd__get__subcmd__help,config)
                 cmd="traefikeectl__subcmd__get__subcmd__help__subcmd__config"
                 ;;
             traefikeectl__subcmd__get__subcmd__help,help)
                 cmd="traefikeectl__subcmd__get__subcmd__help__subcmd__help"
+                ;;
+            traefikeectl__subcmd__get__subcmd__help,providers)
+                cmd="traefikeectl__subcmd__get__subcmd__help__subcmd__providers"
                 ;;
             traefikeectl__subcmd__help,audit)
                 cmd="traefikeectl__subcmd__help__subcmd__audit"
@@ -174,6 +180,9 @@ _traefikeectl() {
                 ;;
             traefikeectl__subcmd__help__subcmd__get,config)
                 cmd="traefikeectl__subcmd__help__subcmd__get__subcmd__config"
+                ;;
+            traefikeectl__subcmd__help__subcmd__get,providers)
+                cmd="traefikeectl__subcmd__help__subcmd__get__subcmd__providers"
                 ;;
             traefikeectl__subcmd__help__subcmd__tokens,rotate)
                 cmd="traefikeectl__subcmd__help__subcmd__tokens__subcmd__rotate"
@@ -614,7 +623,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__deploy)
-            opts="-o -h -V --configfile --entryPoints --defaultentrypoints --dry-run --wait --wait-timeout --clustername --output --help --version"
+            opts="-o -h -V --configfile --entryPoints --defaultentrypoints --dry-run --wait --wait-timeout --consul.endpoint --consul.prefix --consul.watch --etcd.endpoint --etcd.prefix --etcd.watch --redis.endpoint --redis.prefix --redis.watch --clustername --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,6 +642,30 @@ _traefikeectl() {
                     return 0
                     ;;
                 --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consul.endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consul.prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd.endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd.prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis.endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis.prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -656,7 +689,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__get)
-            opts="-o -h -V --clustername --output --help --version config help"
+            opts="-o -h -V --clustername --output --help --version config providers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -708,7 +741,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__get__subcmd__help)
-            opts="config help"
+            opts="config providers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -742,6 +775,46 @@ _traefikeectl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get__subcmd__help__subcmd__providers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__get__subcmd__providers)
+            opts="-o -h -V --clustername --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --clustername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -904,7 +977,7 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__help__subcmd__get)
-            opts="config"
+            opts="config providers"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,6 +991,20 @@ _traefikeectl() {
             return 0
             ;;
         traefikeectl__subcmd__help__subcmd__get__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        traefikeectl__subcmd__help__subcmd__get__subcmd__providers)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

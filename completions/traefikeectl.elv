@@ -186,11 +186,20 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --entryPoints 'An entry point, as in TraefikEE: ''Name:http Address::80'' or ''Name:https Address::443 TLS'''
             cand --defaultentrypoints 'Entry points that routers naming none attach to, comma separated'
             cand --wait-timeout 'Seconds --wait waits before failing'
+            cand --consul.endpoint 'Consul agent to read routes from (HOST:PORT, or comma separated)'
+            cand --consul.prefix 'Root key in Consul (default traefik)'
+            cand --etcd.endpoint 'etcd v3 endpoint to read routes from (HOST:PORT, or comma separated)'
+            cand --etcd.prefix 'Root key in etcd (default traefik)'
+            cand --redis.endpoint 'Redis server to read routes from (HOST:PORT, or comma separated)'
+            cand --redis.prefix 'Root key in Redis (default traefik)'
             cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
             cand -o 'Output format of read commands'
             cand --output 'Output format of read commands'
             cand --dry-run 'Validate the configuration on the cluster without deploying it'
             cand --wait 'Wait until every live data node runs the new version'
+            cand --consul.watch 'Accepted for TraefikEE v1 compatibility: providers are always watched'
+            cand --etcd.watch 'Accepted for TraefikEE v1 compatibility: providers are always watched'
+            cand --redis.watch 'Accepted for TraefikEE v1 compatibility: providers are always watched'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -204,7 +213,8 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand config 'The deployed configuration (YAML unless -o json)'
+            cand config 'The deployed configuration (YAML unless -o json), and what each provider gave'
+            cand providers 'The providers (etcd, Consul, Redis) and how each is doing'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'traefikeectl;get;config'= {
@@ -216,11 +226,23 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'traefikeectl;get;providers'= {
+            cand --clustername 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, ''-'', ''_'' and ''.'', starting with a letter or a digit'
+            cand -o 'Output format of read commands'
+            cand --output 'Output format of read commands'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'traefikeectl;get;help'= {
-            cand config 'The deployed configuration (YAML unless -o json)'
+            cand config 'The deployed configuration (YAML unless -o json), and what each provider gave'
+            cand providers 'The providers (etcd, Consul, Redis) and how each is doing'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'traefikeectl;get;help;config'= {
+        }
+        &'traefikeectl;get;help;providers'= {
         }
         &'traefikeectl;get;help;help'= {
         }
@@ -381,9 +403,12 @@ set edit:completion:arg-completer[traefikeectl] = {|@words|
         &'traefikeectl;help;deploy'= {
         }
         &'traefikeectl;help;get'= {
-            cand config 'The deployed configuration (YAML unless -o json)'
+            cand config 'The deployed configuration (YAML unless -o json), and what each provider gave'
+            cand providers 'The providers (etcd, Consul, Redis) and how each is doing'
         }
         &'traefikeectl;help;get;config'= {
+        }
+        &'traefikeectl;help;get;providers'= {
         }
         &'traefikeectl;help;audit'= {
         }

@@ -138,29 +138,46 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l con
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l entryPoints -d 'An entry point, as in TraefikEE: \'Name:http Address::80\' or \'Name:https Address::443 TLS\'' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l defaultentrypoints -d 'Entry points that routers naming none attach to, comma separated' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l wait-timeout -d 'Seconds --wait waits before failing' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l consul.endpoint -d 'Consul agent to read routes from (HOST:PORT, or comma separated)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l consul.prefix -d 'Root key in Consul (default traefik)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l etcd.endpoint -d 'etcd v3 endpoint to read routes from (HOST:PORT, or comma separated)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l etcd.prefix -d 'Root key in etcd (default traefik)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l redis.endpoint -d 'Redis server to read routes from (HOST:PORT, or comma separated)' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l redis.prefix -d 'Root key in Redis (default traefik)' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l dry-run -d 'Validate the configuration on the cluster without deploying it'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l wait -d 'Wait until every live data node runs the new version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l consul.watch -d 'Accepted for TraefikEE v1 compatibility: providers are always watched'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l etcd.watch -d 'Accepted for TraefikEE v1 compatibility: providers are always watched'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -l redis.watch -d 'Accepted for TraefikEE v1 compatibility: providers are always watched'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand deploy" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s h -l help -d 'Print help'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -f -a "config" -d 'The deployed configuration (YAML unless -o json), and what each provider gave'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -f -a "providers" -d 'The providers (etcd, Consul, Redis) and how each is doing'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and not __fish_seen_subcommand_from config providers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from providers" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from providers" -s o -l output -d 'Output format of read commands' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from providers" -s h -l help -d 'Print help'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from providers" -s V -l version -d 'Print version'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "config" -d 'The deployed configuration (YAML unless -o json), and what each provider gave'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "providers" -d 'The providers (etcd, Consul, Redis) and how each is doing'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand get; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l limit -d 'How many of the newest entries to show' -r
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand audit" -l clustername -d 'Cluster profile to use (default: the last one connected): 1 to 63 ASCII letters, digits, \'-\', \'_\' and \'.\', starting with a letter or a digit' -r
@@ -262,5 +279,6 @@ complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fi
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "create" -d 'Create one-time credentials for another operator'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "list" -d 'List operator and one-time credentials with their status'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from credentials" -f -a "revoke" -d 'Revoke credentials by operator name, serial or id; every controller refuses them'
-complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from get" -f -a "config" -d 'The deployed configuration (YAML unless -o json)'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from get" -f -a "config" -d 'The deployed configuration (YAML unless -o json), and what each provider gave'
+complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from get" -f -a "providers" -d 'The providers (etcd, Consul, Redis) and how each is doing'
 complete -c traefikeectl -n "__fish_traefikeectl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "inspect" -d 'Print an archive\'s manifest and verify every checksum (no cluster needed)'

@@ -52,6 +52,8 @@ pub trait ControlPlane: Send + Sync + 'static {
     /// Validates and (unless a dry run) commits a configuration.
     async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError>;
     async fn config(&self) -> Result<DeployedConfig, ApiError>;
+    /// The providers the deployed configuration enables and how each is doing.
+    async fn providers(&self) -> Result<ProviderList, ApiError>;
     /// A backup archive (plain tar, see `traefikee-backup`) of the replicated state at one
     /// committed index.
     async fn backup(&self, caller: &Caller) -> Result<Vec<u8>, ApiError>;

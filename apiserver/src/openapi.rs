@@ -4,8 +4,8 @@ use utoipa::OpenApi;
 
 use crate::routes::{
     __path_audit, __path_backup, __path_cluster_info, __path_config, __path_create_credential, __path_deploy,
-    __path_exchange, __path_list_credentials, __path_list_nodes, __path_openapi, __path_remove_node, __path_restore,
-    __path_revoke_credential, __path_rotate_tokens, __path_tokens,
+    __path_exchange, __path_list_credentials, __path_list_nodes, __path_openapi, __path_providers, __path_remove_node,
+    __path_restore, __path_revoke_credential, __path_rotate_tokens, __path_tokens,
 };
 
 #[derive(OpenApi)]
@@ -27,6 +27,7 @@ use crate::routes::{
         audit,
         deploy,
         config,
+        providers,
         backup,
         restore,
         openapi

@@ -32,6 +32,7 @@ pub fn router(cp: Arc<dyn ControlPlane>) -> Router {
         .route("/credentials/revoke", post(revoke_credential))
         .route("/credentials/exchange", post(exchange))
         .route("/config", get(config).post(deploy))
+        .route("/providers", get(providers))
         .route("/backup", get(backup))
         .route("/restore", post(restore))
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
@@ -235,6 +236,15 @@ async fn deploy(
     responses((status = 200, body = DeployedConfig), (status = "4XX", body = crate::ErrorBody)))]
 async fn config(State(cp): Cp, _: Operator) -> Result<Json<DeployedConfig>, ApiError> {
     cp.config().await.map(Json)
+}
+
+/// The providers the deployed configuration enables (etcd, Consul, Redis), and how each is
+/// doing: what it gave, when, and why it fails while it does. What a failing provider gave
+/// before keeps running.
+#[utoipa::path(get, path = "/api/v1/providers", tag = "config",
+    responses((status = 200, body = ProviderList), (status = "4XX", body = crate::ErrorBody)))]
+async fn providers(State(cp): Cp, _: Operator) -> Result<Json<ProviderList>, ApiError> {
+    cp.providers().await.map(Json)
 }
 
 /// A backup of the cluster: a tar archive (see `traefikee backup` for the format) of the

@@ -297,6 +297,56 @@ pub struct EntryPointFlag {
     pub tls: bool,
 }
 
+/// A key-value provider given by TraefikEE v1's flags (`--consul.endpoint=10.10.0.10:8500
+/// --consul.prefix=traefik`); the same as `providers.consul` in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderFlag {
+    /// `consul`, `etcd` or `redis`.
+    pub kind: String,
+    pub endpoints: Vec<String>,
+    /// The root key (default `traefik`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Consul's ACL token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// `GET /api/v1/providers`: the providers the deployed configuration enables, and how each
+/// is doing. They run on the leader controller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProviderList {
+    pub providers: Vec<ProviderInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProviderInfo {
+    /// `etcd`, `consul`, `redis`: the suffix of the names it gives (`whoami@etcd`).
+    pub name: String,
+    pub endpoints: Vec<String>,
+    pub root_key: String,
+    /// `ok` (its configuration is running), `error` (it fails; what it gave before still
+    /// runs), `waiting` (nothing from it yet), `removed` (no longer configured).
+    pub status: String,
+    /// What its running configuration holds.
+    pub summary: String,
+    /// When its configuration last changed, and the version that made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_change: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// Why it fails, while it does, and since when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+}
+
 /// `POST /api/v1/config`: validate, then (unless `dry_run`) replace the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -316,6 +366,10 @@ pub struct DeployRequest {
     /// Validate only; change nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Providers given by TraefikEE v1's flags, added to (or replacing those of) the
+    /// configuration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<ProviderFlag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -337,6 +391,11 @@ pub struct DeployedConfig {
     /// The configuration, static and dynamic keys together, in Traefik's format.
     #[schema(value_type = Object)]
     pub document: serde_json::Value,
+    /// What each provider the configuration enables gave (its dynamic configuration, names as
+    /// it gave them); proxies run them merged with the document, as `name@provider`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    pub providers: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// `POST /api/v1/restore` query.

@@ -185,6 +185,11 @@ impl ControlPlane for Fake {
         Ok(canned_config())
     }
 
+    async fn providers(&self) -> Result<ProviderList, ApiError> {
+        self.record("providers", None, String::new())?;
+        Ok(ProviderList { providers: Vec::new() })
+    }
+
     async fn backup(&self, caller: &Caller) -> Result<Vec<u8>, ApiError> {
         self.record("backup", Some(caller), String::new())?;
         Ok(BACKUP_ARCHIVE.to_vec())
@@ -304,6 +309,7 @@ fn canned_config() -> DeployedConfig {
         deployed_by: "operator alice".into(),
         summary: "1 router".into(),
         document: json!({"http": {"routers": {}}}),
+        providers: Default::default(),
     }
 }
 

@@ -114,8 +114,10 @@ pub struct RmNodeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GetCommand {
-    /// The deployed configuration (YAML unless -o json).
+    /// The deployed configuration (YAML unless -o json), and what each provider gave.
     Config,
+    /// The providers (etcd, Consul, Redis) and how each is doing.
+    Providers,
 }
 
 #[derive(Debug, Subcommand)]

@@ -57,6 +57,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Uninstall(args) => commands::install::uninstall(cli.clustername.clone(), &args).await,
         Command::Deploy(args) => commands::config::deploy(&session().await?, &args).await,
         Command::Get(GetCommand::Config) => commands::config::get(&session().await?).await,
+        Command::Get(GetCommand::Providers) => commands::config::providers(&session().await?).await,
         Command::Version => commands::version::run(name, cli.output).await,
         Command::Completion(args) => {
             commands::completion::run(args.shell);

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use traefikee_apiserver::types::{
     AuditLog, ClusterInfo, CreateCredentialRequest, CredentialList, DeployRequest, DeployResult, DeployedConfig,
-    ExchangeRequest, ExchangeResponse, NewCredential, NodeList, RemovedNode, RestoreQuery, RestoreResult,
+    ExchangeRequest, ExchangeResponse, NewCredential, NodeList, ProviderList, RemovedNode, RestoreQuery, RestoreResult,
     RevokeRequest, Revoked, Tokens,
 };
 use traefikee_apiserver::{ApiError, ErrorCode};
@@ -106,6 +106,10 @@ impl Client {
 
     pub async fn config(&self) -> Result<DeployedConfig, Failure> {
         self.get("/api/v1/config").await
+    }
+
+    pub async fn providers(&self) -> Result<ProviderList, Failure> {
+        self.get("/api/v1/providers").await
     }
 
     /// A plain backup archive, as the cluster sent it.

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use traefikee_apiserver::types::{ConfigFormat, DeployRequest, DeployResult, EntryPointFlag, NodeRole, Status};
+use traefikee_apiserver::types::{
+    ConfigFormat, DeployRequest, DeployResult, EntryPointFlag, NodeRole, ProviderFlag, Status,
+};
 use traefikee_apiserver::ErrorCode;
 
 use crate::failure::{Failure, Outcome};
@@ -38,6 +40,66 @@ pub struct DeployArgs {
     /// Seconds --wait waits before failing.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub wait_timeout: u64,
+
+    #[command(flatten)]
+    pub kv: KvFlags,
+}
+
+/// TraefikEE v1's provider flags (`--consul.endpoint=10.10.0.10:8500 --consul.watch
+/// --consul.prefix=traefik`): the same as `providers.consul` (`etcd`, `redis`) in the
+/// configuration file, whose KV layout is Traefik v3's.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Providers (TraefikEE v1 flags)")]
+pub struct KvFlags {
+    /// Consul agent to read routes from (HOST:PORT, or comma separated).
+    #[arg(long = "consul.endpoint", value_name = "HOST:PORT", value_delimiter = ',')]
+    pub consul_endpoint: Vec<String>,
+    /// Root key in Consul (default traefik).
+    #[arg(long = "consul.prefix", value_name = "KEY", requires = "consul_endpoint")]
+    pub consul_prefix: Option<String>,
+    /// Accepted for TraefikEE v1 compatibility: providers are always watched.
+    #[arg(long = "consul.watch", requires = "consul_endpoint")]
+    pub consul_watch: bool,
+    /// etcd v3 endpoint to read routes from (HOST:PORT, or comma separated).
+    #[arg(long = "etcd.endpoint", value_name = "HOST:PORT", value_delimiter = ',')]
+    pub etcd_endpoint: Vec<String>,
+    /// Root key in etcd (default traefik).
+    #[arg(long = "etcd.prefix", value_name = "KEY", requires = "etcd_endpoint")]
+    pub etcd_prefix: Option<String>,
+    /// Accepted for TraefikEE v1 compatibility: providers are always watched.
+    #[arg(long = "etcd.watch", requires = "etcd_endpoint")]
+    pub etcd_watch: bool,
+    /// Redis server to read routes from (HOST:PORT, or comma separated).
+    #[arg(long = "redis.endpoint", value_name = "HOST:PORT", value_delimiter = ',')]
+    pub redis_endpoint: Vec<String>,
+    /// Root key in Redis (default traefik).
+    #[arg(long = "redis.prefix", value_name = "KEY", requires = "redis_endpoint")]
+    pub redis_prefix: Option<String>,
+    /// Accepted for TraefikEE v1 compatibility: providers are always watched.
+    #[arg(long = "redis.watch", requires = "redis_endpoint")]
+    pub redis_watch: bool,
+}
+
+impl KvFlags {
+    /// The providers the flags name.
+    pub fn providers(&self) -> Vec<ProviderFlag> {
+        [
+            ("consul", &self.consul_endpoint, &self.consul_prefix),
+            ("etcd", &self.etcd_endpoint, &self.etcd_prefix),
+            ("redis", &self.redis_endpoint, &self.redis_prefix),
+        ]
+        .into_iter()
+        .filter(|(_, endpoints, _)| !endpoints.is_empty())
+        .map(|(kind, endpoints, prefix)| ProviderFlag {
+            kind: kind.into(),
+            endpoints: endpoints.clone(),
+            prefix: prefix.clone(),
+            username: None,
+            password: None,
+            token: None,
+        })
+        .collect()
+    }
 }
 
 /// Parses TraefikEE's `Name:NAME Address:ADDR [TLS]` syntax.
@@ -70,9 +132,15 @@ pub fn parse_entry_point(s: &str) -> Result<EntryPointFlag, String> {
 /// travel apart from the file's text: the controller adds them to the file's before it
 /// validates, so the file's routers may name them.
 pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
-    if args.configfile.is_none() && args.entry_points.is_empty() && args.defaultentrypoints.is_empty() {
-        return Err(Failure::new(ErrorCode::InvalidRequest, "nothing to deploy")
-            .hint("pass --configfile=FILE and/or --entryPoints='Name:http Address::80'"));
+    let providers = args.kv.providers();
+    if args.configfile.is_none()
+        && args.entry_points.is_empty()
+        && args.defaultentrypoints.is_empty()
+        && providers.is_empty()
+    {
+        return Err(Failure::new(ErrorCode::InvalidRequest, "nothing to deploy").hint(
+            "pass --configfile=FILE, --entryPoints='Name:http Address::80' and/or a provider (--consul.endpoint=HOST:PORT)",
+        ));
     }
     for (i, ep) in args.entry_points.iter().enumerate() {
         if args.entry_points[..i].iter().any(|other| other.name == ep.name) {
@@ -98,6 +166,7 @@ pub fn request(args: &DeployArgs) -> Result<DeployRequest, Failure> {
         entry_points: args.entry_points.clone(),
         default_entry_points: args.defaultentrypoints.clone(),
         dry_run: args.dry_run,
+        providers,
     })
 }
 
@@ -217,11 +286,37 @@ mod tests {
             dry_run: false,
             wait: false,
             wait_timeout: 60,
+            kv: KvFlags::default(),
         };
         let err = request(&args(&["Name:web Address::80", "Name:web Address::8080"])).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidRequest.exit_code());
         assert!(err.message.contains(r#"--entryPoints declares "web" twice"#), "{}", err.message);
         let req = request(&args(&["Name:web Address::80", "Name:websecure Address::443 TLS"])).unwrap();
         assert_eq!(req.entry_points.len(), 2);
+    }
+
+    #[test]
+    fn the_v1_provider_flags_make_providers() {
+        let kv = KvFlags {
+            consul_endpoint: vec!["10.10.0.10:8500".into()],
+            consul_prefix: Some("traefik".into()),
+            consul_watch: true,
+            etcd_endpoint: vec!["a:2379".into(), "b:2379".into()],
+            ..Default::default()
+        };
+        let args = DeployArgs {
+            configfile: None,
+            entry_points: vec![],
+            defaultentrypoints: vec![],
+            dry_run: false,
+            wait: false,
+            wait_timeout: 60,
+            kv,
+        };
+        let req = request(&args).unwrap();
+        assert_eq!(req.providers.len(), 2);
+        assert_eq!(req.providers[0].kind, "consul");
+        assert_eq!(req.providers[0].prefix.as_deref(), Some("traefik"));
+        assert_eq!(req.providers[1].endpoints, ["a:2379", "b:2379"]);
     }
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use comfy_table::{presets, ContentArrangement, Table};
 use serde::Serialize;
-use traefikee_apiserver::types::{ClusterInfo, NodeInfo, NodeList};
+use traefikee_apiserver::types::{ClusterInfo, NodeInfo, NodeList, ProviderList};
 
 /// `-o table|json|yaml`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -180,6 +180,40 @@ fn config_cell(n: &NodeInfo) -> String {
         Some(r) if n.config_version.is_none_or(|v| v < r.version) => format!("{runs} (v{} refused)", r.version),
         _ => runs,
     }
+}
+
+/// `get providers`: one row per provider, then each failing one's error in full.
+pub fn providers_table(list: &ProviderList) -> String {
+    if list.providers.is_empty() {
+        return "No provider is enabled: add providers.etcd, providers.consul or providers.redis to the configuration, or deploy with --consul.endpoint=HOST:PORT\n".to_string();
+    }
+    let rows = list
+        .providers
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                upper(&p.status),
+                p.endpoints.join(","),
+                p.root_key.clone(),
+                p.version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                p.last_change.clone().unwrap_or_else(|| "-".into()),
+                if p.summary.is_empty() { "-".into() } else { p.summary.clone() },
+            ]
+        })
+        .collect();
+    let mut out = plain_table(&["Provider", "Status", "Endpoints", "Root", "Version", "Last change", "Gave"], rows);
+    for p in &list.providers {
+        if let Some(e) = &p.error {
+            let since = p.failing_since.as_deref().map(|s| format!(" since {}", escape(s))).unwrap_or_default();
+            out.push_str(&format!(
+                "{} fails{since}: {}\n  (what it gave before keeps running)\n",
+                escape(&p.name),
+                escape(e)
+            ));
+        }
+    }
+    out
 }
 
 pub fn nodes_table(list: &NodeList, details: bool) -> String {

@@ -306,7 +306,7 @@ impl ControlPlane for StandIn {
             deployed_by: "fuzz".into(),
             summary: String::new(),
         };
-        let (document, summary) = traefikee_node::deploy::build(Some(&current), &req)?;
+        let (document, summary) = traefikee_node::deploy::build(Some(&current), &req, &Vec::new())?;
         match load_document(&document, Format::Json) {
             Ok(doc) => {
                 if let Err(e) = HttpRoutingTables::from_document(&doc) {
@@ -315,12 +315,16 @@ impl ControlPlane for StandIn {
             }
             Err(e) => panic!("a deployed configuration does not load on data nodes: {e}\n{document}"),
         }
-        let command = Command::Deploy { document, summary: summary.clone() };
+        let command = Command::Deploy { document, summary: summary.clone(), base: None };
         same(&command);
         Ok(DeployResult { version: (!req.dry_run).then_some(2), dry_run: req.dry_run, summary })
     }
 
     async fn config(&self) -> Result<DeployedConfig, ApiError> {
+        Err(not_here())
+    }
+
+    async fn providers(&self) -> Result<ProviderList, ApiError> {
         Err(not_here())
     }
 

@@ -90,6 +90,10 @@ impl ControlPlane for Api {
         self.0.deployed_config()
     }
 
+    async fn providers(&self) -> Result<ProviderList, ApiError> {
+        self.0.providers()
+    }
+
     async fn backup(&self, caller: &Caller) -> Result<Vec<u8>, ApiError> {
         self.0.backup(caller).await
     }

@@ -217,17 +217,17 @@ async fn config_feed(
         // The data node runs a version this cluster, read at its leader, does not have: it
         // comes from another history (the cluster was bootstrapped from an older backup).
         // The cluster's configuration is the one to serve.
-        if let Some(rec) = c.db.read(|v| v.config())?.filter(|rec| rec.version < q.after) {
-            tracing::warn!(node = %peer.identity.id, runs = q.after, sends = rec.version, "a data node runs a version this cluster never had");
-            return Ok(Json(ConfigUpdate { version: rec.version, document: rec.document }).into_response());
+        if let Some((version, document)) = c.running_config().await?.filter(|(version, _)| *version < q.after) {
+            tracing::warn!(node = %peer.identity.id, runs = q.after, sends = version, "a data node runs a version this cluster never had");
+            return Ok(Json(ConfigUpdate { version, document: document.to_string() }).into_response());
         }
     }
     loop {
         if c.db.read(|v| v.config_version())? > q.after {
             // The node may have been removed while it waited.
             c.authorize_node(&peer, None).await?;
-            if let Some(rec) = c.db.read(|v| v.config())? {
-                return Ok(Json(ConfigUpdate { version: rec.version, document: rec.document }).into_response());
+            if let Some((version, document)) = c.running_config().await? {
+                return Ok(Json(ConfigUpdate { version, document: document.to_string() }).into_response());
             }
         }
         if let Some(why) = c.staleness() {

@@ -1,13 +1,14 @@
 //! Turning a deploy request into a validated configuration document, on the controller,
-//! before anything is committed.
+//! before anything is committed; the configuration proxies run, merged with the providers'.
 
 use traefikee_apiserver::types::{ConfigFormat, DeployRequest};
 use traefikee_apiserver::ApiError;
 use traefikee_proxy::config::{
-    load_document, parse_document, ConfigDocument, EntryPoint, EntryPointHttp, EntryPointTls, Format,
+    merge_providers, parse_document, ConfigDocument, DynamicConfig, EntryPoint, EntryPointHttp, EntryPointTls, Format,
+    KvProvider, ValidationErrors,
 };
 
-use crate::state::ConfigRecord;
+use crate::state::{ConfigRecord, ProviderRecord};
 
 fn format_of(f: ConfigFormat) -> Format {
     match f {
@@ -23,20 +24,68 @@ fn invalid(e: impl std::fmt::Display) -> ApiError {
     ApiError::invalid(format!("invalid configuration: {e}")).with_hint(NOTHING_CHANGED)
 }
 
+/// The providers' configurations, by provider name, as the state holds them.
+pub type Parts = Vec<(String, DynamicConfig)>;
+
+/// The configurations the providers gave, from their records.
+pub fn provider_parts(records: &[ProviderRecord]) -> Result<Parts, ApiError> {
+    let mut parts = Vec::new();
+    for rec in records {
+        if let Some(doc) = &rec.document {
+            let config: DynamicConfig = serde_json::from_str(doc).map_err(|e| {
+                ApiError::internal(format!("the configuration the {} provider gave no longer loads: {e}", rec.name))
+            })?;
+            parts.push((rec.name.clone(), config));
+        }
+    }
+    Ok(parts)
+}
+
+/// The names of the providers a deployed document configures (`etcd`, `consul`...).
+pub fn configured_providers(doc: &ConfigDocument) -> Vec<&'static str> {
+    doc.static_config
+        .providers
+        .as_ref()
+        .map(|p| p.kv().into_iter().map(|(k, _)| k.name()).collect())
+        .unwrap_or_default()
+}
+
+/// The deployed document merged with what the providers it configures gave: what proxies
+/// run. Parts of providers it does not configure are left out.
+pub fn merge(deployed: ConfigDocument, parts: &Parts) -> Result<ConfigDocument, ValidationErrors> {
+    let configured = configured_providers(&deployed);
+    let parts: Vec<(&str, &DynamicConfig)> =
+        parts.iter().filter(|(name, _)| configured.contains(&name.as_str())).map(|(n, c)| (n.as_str(), c)).collect();
+    merge_providers(deployed, &parts).map_err(ValidationErrors)
+}
+
+/// [`merge`] of the stored texts, validated, as JSON: the document proxies receive.
+pub fn running_document(deployed: Option<&str>, parts: &Parts) -> Result<String, ApiError> {
+    let doc = match deployed {
+        Some(text) => parse_document(text, Format::Json)
+            .map_err(|e| ApiError::internal(format!("the deployed configuration no longer loads: {e}")))?,
+        None => ConfigDocument::default(),
+    };
+    let merged = merge(doc, parts)
+        .map_err(|e| ApiError::internal(format!("the providers' configurations do not merge: {e}")))?;
+    merged.to_text(Format::Json).map_err(|e| ApiError::internal(e.to_string()))
+}
+
 /// The document a deploy request describes: its content (or the deployed dynamic
-/// configuration), with the entry points of the flags, validated. Returns the document as
-/// JSON text and a one-line summary.
+/// configuration), with the entry points and providers of the flags, validated merged with
+/// what the providers gave. Returns the document as JSON text (its own elements only) and a
+/// one-line summary.
 ///
 /// The content is only parsed at first: the flags' entry points are data added to it, and the
 /// whole is validated once, so that the file's routers may name them
 /// (`--entryPoints='Name:web Address::8080' --configfile=dynamic.yaml`). A flag replaces the
 /// file's entry point of the same name.
-pub fn build(current: Option<&ConfigRecord>, req: &DeployRequest) -> Result<(String, String), ApiError> {
+pub fn build(current: Option<&ConfigRecord>, req: &DeployRequest, parts: &Parts) -> Result<(String, String), ApiError> {
     let mut doc = match &req.content {
         Some(text) => parse_document(text, format_of(req.format)).map_err(invalid)?,
         None => {
             let mut doc = match current {
-                Some(c) => load_document(&c.document, Format::Json)
+                Some(c) => parse_document(&c.document, Format::Json)
                     .map_err(|e| ApiError::internal(format!("the deployed configuration no longer loads: {e}")))?,
                 None => ConfigDocument::default(),
             };
@@ -62,9 +111,40 @@ pub fn build(current: Option<&ConfigRecord>, req: &DeployRequest) -> Result<(Str
             }
         }
     }
-    doc.validate().map_err(invalid)?;
-    let json = doc.to_text(Format::Json).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok((json, summary(&doc)))
+    add_provider_flags(&mut doc, req)?;
+    // Its own names are checked and its references to `name@file` made plain...
+    let own = merge(doc, &Vec::new()).map_err(invalid)?;
+    // ...and it is validated as proxies will run it.
+    merge(own.clone(), parts).map_err(invalid)?.validate().map_err(invalid)?;
+    let json = own.to_text(Format::Json).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((json, summary(&own)))
+}
+
+/// TraefikEE v1's `--consul.endpoint=HOST:PORT --consul.prefix=traefik` (and etcd, redis):
+/// the provider of that name, replacing the file's.
+fn add_provider_flags(doc: &mut ConfigDocument, req: &DeployRequest) -> Result<(), ApiError> {
+    for flag in &req.providers {
+        let provider = KvProvider {
+            endpoints: flag.endpoints.clone(),
+            root_key: flag.prefix.clone(),
+            username: flag.username.clone(),
+            password: flag.password.clone(),
+            token: flag.token.clone(),
+            ..Default::default()
+        };
+        let providers = doc.static_config.providers.get_or_insert_with(Default::default);
+        let slot = match flag.kind.as_str() {
+            "consul" => &mut providers.consul,
+            "etcd" => &mut providers.etcd,
+            "redis" => &mut providers.redis,
+            other => {
+                return Err(ApiError::invalid(format!("unknown provider {other:?} in the flags"))
+                    .with_hint("use --consul.endpoint, --etcd.endpoint or --redis.endpoint"))
+            }
+        };
+        *slot = Some(provider);
+    }
+    Ok(())
 }
 
 pub fn summary(doc: &ConfigDocument) -> String {
@@ -83,6 +163,7 @@ pub fn summary(doc: &ConfigDocument) -> String {
 #[cfg(test)]
 mod tests {
     use traefikee_apiserver::types::EntryPointFlag;
+    use traefikee_proxy::config::load_document;
 
     use super::*;
 
@@ -97,7 +178,7 @@ mod tests {
             default_entry_points: vec!["http".into(), "https".into()],
             ..Default::default()
         };
-        let (json, summary) = build(None, &req).unwrap();
+        let (json, summary) = build(None, &req, &Vec::new()).unwrap();
         assert!(summary.starts_with("2 entry points, 0 routers"), "{summary}");
         let doc = load_document(&json, Format::Json).unwrap();
         let https = &doc.static_config.entry_points["https"];
@@ -114,13 +195,13 @@ mod tests {
             ),
             ..Default::default()
         };
-        let err = build(None, &req).unwrap_err();
+        let err = build(None, &req, &Vec::new()).unwrap_err();
         assert!(err.message.contains("http.routers.web") && err.message.contains("colour"), "{}", err.message);
         assert!(err.message.contains("line 6"), "{}", err.message);
         assert!(err.hint.unwrap().contains("not changed"));
 
         let req = DeployRequest { default_entry_points: vec!["nope".into()], ..Default::default() };
-        assert!(build(None, &req).unwrap_err().message.contains("\"nope\""));
+        assert!(build(None, &req, &Vec::new()).unwrap_err().message.contains("\"nope\""));
     }
 
     const ROUTED_TO_WEB: &str = "http:\n  routers:\n    app:\n      rule: PathPrefix(`/`)\n      entryPoints: [web]\n      service: app\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n";
@@ -131,7 +212,7 @@ mod tests {
     #[test]
     fn routers_may_name_the_entry_points_of_the_flags() {
         let alone = DeployRequest { content: Some(ROUTED_TO_WEB.into()), ..Default::default() };
-        let err = build(None, &alone).unwrap_err();
+        let err = build(None, &alone, &Vec::new()).unwrap_err();
         assert!(
             err.message.contains(r#"http.routers.app.entryPoints[0]: unknown entry point "web""#),
             "{}",
@@ -143,7 +224,7 @@ mod tests {
             entry_points: vec![flag("web", ":8080", false)],
             ..Default::default()
         };
-        let (json, summary) = build(None, &req).unwrap();
+        let (json, summary) = build(None, &req, &Vec::new()).unwrap();
         assert!(summary.starts_with("1 entry points, 1 routers, 1 services"), "{summary}");
         let doc = load_document(&json, Format::Json).unwrap();
         assert_eq!(doc.static_config.entry_points["web"].address, ":8080");
@@ -153,7 +234,7 @@ mod tests {
         let with_own =
             format!("entryPoints:\n  web:\n    address: ':9000'\n  admin:\n    address: ':9001'\n{ROUTED_TO_WEB}");
         let req = DeployRequest { content: Some(with_own), ..req };
-        let (json, _) = build(None, &req).unwrap();
+        let (json, _) = build(None, &req, &Vec::new()).unwrap();
         let doc = load_document(&json, Format::Json).unwrap();
         assert_eq!(doc.static_config.entry_points["web"].address, ":8080");
         assert_eq!(doc.static_config.entry_points["admin"].address, ":9001");
@@ -164,7 +245,7 @@ mod tests {
             entry_points: vec![flag("web", ":8080", false)],
             ..Default::default()
         };
-        let err = build(None, &req).unwrap_err();
+        let err = build(None, &req, &Vec::new()).unwrap_err();
         assert!(err.message.contains(r#"unknown entry point "websecure""#), "{}", err.message);
         assert!(err.hint.unwrap().contains("not changed"));
     }
@@ -177,7 +258,7 @@ mod tests {
             ),
             ..Default::default()
         };
-        let (json, _) = build(None, &first).unwrap();
+        let (json, _) = build(None, &first, &Vec::new()).unwrap();
         let current = ConfigRecord {
             version: 1,
             document: json,
@@ -186,7 +267,7 @@ mod tests {
             summary: String::new(),
         };
         let req = DeployRequest { entry_points: vec![flag("web", ":9000", false)], ..Default::default() };
-        let (json, summary) = build(Some(&current), &req).unwrap();
+        let (json, summary) = build(Some(&current), &req, &Vec::new()).unwrap();
         let doc = load_document(&json, Format::Json).unwrap();
         assert_eq!(doc.static_config.entry_points["web"].address, ":9000");
         assert!(summary.contains("1 routers"), "{summary}");

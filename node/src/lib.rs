@@ -16,6 +16,7 @@ pub mod currency;
 pub mod data_node;
 pub mod deploy;
 pub mod join;
+pub mod providers;
 pub mod raft;
 pub mod state;
 pub mod statedir;

@@ -74,7 +74,7 @@ fn request(at: i64, origin: Origin, command: Command) -> Request {
 }
 
 fn deploy(document: &str) -> Command {
-    Command::Deploy { document: document.into(), summary: "1 routers".into() }
+    Command::Deploy { document: document.into(), summary: "1 routers".into(), base: None }
 }
 
 fn raft_seeds() -> Vec<Vec<u8>> {

@@ -8,6 +8,12 @@ pub const NODE_PREFIX: &str = "node/";
 pub const AUDIT_PREFIX: &str = "audit/";
 
 pub const TOKEN_PREFIX: &str = "token/";
+/// What each provider last gave (see `ProviderRecord`).
+pub const PROVIDER_PREFIX: &str = "provider/";
+
+pub fn provider(name: &str) -> String {
+    format!("{PROVIDER_PREFIX}{name}")
+}
 pub const REVOKED_PREFIX: &str = "revoked/";
 
 pub fn token(role: traefikee_pki::TokenRole) -> String {

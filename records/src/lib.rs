@@ -153,6 +153,31 @@ pub struct ConfigRecord {
     pub summary: String,
 }
 
+/// What a provider (etcd, Consul, Redis...) last gave the cluster, and how it is doing. Its
+/// configuration stays until it gives a new one that the cluster accepts: an unreachable store
+/// or a bad key tree leaves the routes it produced before in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ProviderRecord {
+    /// `etcd`, `consul`, `redis`: the suffix of its elements' names.
+    pub name: String,
+    /// Its dynamic configuration (JSON, unqualified names), once it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[serde(default)]
+    pub summary: String,
+    /// When the configuration last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<UnixMillis>,
+    /// The cluster's configuration version that change made.
+    #[serde(default)]
+    pub changed_in: u64,
+    /// Why its last attempt failed, while it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_since: Option<UnixMillis>,
+}
+
 /// One line of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

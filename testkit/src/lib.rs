@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 
+pub mod consul;
 pub mod generated;
 pub mod netns;
+pub mod stores;
 mod traffic;
 pub use netns::Net;
 use nix::unistd::Pid;

@@ -1,6 +1,6 @@
 //! `deploy` and `get config`.
 
-use traefikee_apiserver::types::DeployedConfig;
+use traefikee_apiserver::types::{DeployedConfig, ProviderList};
 use traefikee_client::deploy::DeployArgs;
 
 use super::Session;
@@ -25,7 +25,20 @@ pub async fn get(s: &Session) -> Outcome {
                 escape(&config.deployed_by),
                 escape(&config.summary)
             );
+            for (provider, part) in &config.providers {
+                let yaml = serde_yaml::to_string(part).map_err(|e| Failure::internal(e.to_string()))?;
+                traefikee_client::out!(
+                    "---\n# from the {0} provider: proxies run these as NAME@{0}\n{yaml}",
+                    escape(provider)
+                );
+            }
         }
     }
+    Ok(())
+}
+
+pub async fn providers(s: &Session) -> Outcome {
+    let list: ProviderList = s.client.providers().await?;
+    s.print(&list, traefikee_client::output::providers_table);
     Ok(())
 }

@@ -117,6 +117,7 @@ pub fn serve(controller: &Arc<Controller>, bound: Bound) -> Outcome {
     controller.spawn_currency();
     controller.spawn_elector();
     controller.spawn_cleanup();
+    crate::providers::spawn(controller.clone());
     Ok(())
 }
 

@@ -28,29 +28,81 @@ impl Controller {
     }
 
     /// Validates a configuration and, unless a dry run, commits it.
+    ///
+    /// It is validated merged with what the providers gave, at one configuration version; if a
+    /// provider makes another version before it commits, it is validated again against that
+    /// one (a few times, then the caller is told to retry).
     pub async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError> {
-        let current = self.db.read(|v| v.config())?;
+        const ATTEMPTS: u32 = 5;
         let dry_run = req.dry_run;
-        let (document, summary) = self.parse(move || crate::deploy::build(current.as_ref(), &req)).await?;
-        if dry_run {
-            return Ok(DeployResult { version: None, dry_run: true, summary });
+        for attempt in 0.. {
+            let (base, current, records) = self.db.read(|v| Ok((v.config_version()?, v.config()?, v.providers()?)))?;
+            let req = req.clone();
+            let (document, summary) = self
+                .parse(move || {
+                    let parts = crate::deploy::provider_parts(&records)?;
+                    crate::deploy::build(current.as_ref(), &req, &parts)
+                })
+                .await?;
+            if dry_run {
+                return Ok(DeployResult { version: None, dry_run: true, summary });
+            }
+            let command = Command::Deploy { document, summary: summary.clone(), base: Some(base) };
+            match self.write_attempt(self.origin_of(caller), command, attempt).await {
+                Err(e) if e.message == state::MOVED_ON && attempt + 1 < ATTEMPTS => continue,
+                Err(e) if e.message == state::MOVED_ON => {
+                    return Err(e.with_hint("the providers are changing the configuration right now: deploy again"))
+                }
+                Err(e) => return Err(e),
+                Ok(version) => return Ok(DeployResult { version, dry_run: false, summary }),
+            }
         }
-        let version =
-            self.write(self.origin_of(caller), Command::Deploy { document, summary: summary.clone() }).await?;
-        Ok(DeployResult { version, dry_run: false, summary })
+        unreachable!("the loop returns")
     }
 
-    /// The deployed configuration, as this controller has it.
+    /// The configuration proxies run: its version and the deployed document merged with what
+    /// the providers it enables gave. Merged once per version and kept.
+    pub async fn running_config(&self) -> Result<Option<(u64, Arc<String>)>, ApiError> {
+        let (version, config, records) = self.db.read(|v| Ok((v.config_version()?, v.config()?, v.providers()?)))?;
+        if records.iter().all(|r| r.document.is_none()) {
+            return Ok(config.map(|c| (version, Arc::new(c.document))));
+        }
+        if let Some((v, doc)) = self.merged.lock().map_err(internal)?.as_ref() {
+            if *v == version {
+                return Ok(Some((version, doc.clone())));
+            }
+        }
+        let deployed = config.map(|c| c.document);
+        let doc = self
+            .parse(move || {
+                let parts = crate::deploy::provider_parts(&records)?;
+                crate::deploy::running_document(deployed.as_deref(), &parts)
+            })
+            .await?;
+        let doc = Arc::new(doc);
+        *self.merged.lock().map_err(internal)? = Some((version, doc.clone()));
+        Ok(Some((version, doc)))
+    }
+
+    /// The deployed configuration, as this controller has it: the operators' document, with
+    /// the version proxies run now.
     pub fn deployed_config(&self) -> Result<DeployedConfig, ApiError> {
-        let rec = self.db.read(|v| v.config())?.ok_or_else(|| {
+        let (version, rec, records) = self.db.read(|v| Ok((v.config_version()?, v.config()?, v.providers()?)))?;
+        let rec = rec.ok_or_else(|| {
             ApiError::not_found("no configuration is deployed yet").with_hint("deploy one with `traefikeectl deploy`")
         })?;
         Ok(DeployedConfig {
-            version: rec.version,
+            version: version.max(rec.version),
             deployed_at: state::rfc3339(rec.deployed_at),
             deployed_by: rec.deployed_by,
             summary: rec.summary,
             document: serde_json::from_str(&rec.document).map_err(internal)?,
+            providers: records
+                .into_iter()
+                .filter_map(|r| Some((r.name, serde_json::from_str(r.document.as_deref()?))))
+                .map(|(name, doc)| doc.map(|d| (name, d)))
+                .collect::<Result<_, _>>()
+                .map_err(internal)?,
         })
     }
 

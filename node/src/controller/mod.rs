@@ -68,6 +68,8 @@ pub struct Controller {
     pub currency: crate::currency::Currency,
     /// When this controller last heard a leader (see `raft::prevote`).
     pub leader_contact: crate::raft::prevote::LeaderContact,
+    /// The running configuration of the newest version merged (see `running_config`).
+    merged: Mutex<Option<(u64, Arc<String>)>>,
 }
 
 impl std::fmt::Debug for Controller {
@@ -126,6 +128,7 @@ impl Controller {
             timing,
             currency: Default::default(),
             leader_contact: Default::default(),
+            merged: Mutex::new(None),
         }))
     }
 

@@ -64,12 +64,21 @@ impl Controller {
     /// A refusal from the state machine becomes an API error; the configuration version the
     /// command deployed, if any, is returned.
     pub async fn write(&self, origin: Origin, command: Command) -> Result<Option<u64>, ApiError> {
+        self.write_attempt(origin, command, 0).await
+    }
+
+    /// As [`Controller::write`], for the `attempt`th try of one API request whose earlier
+    /// tries were refused because the state moved on (a deploy validated against a version
+    /// that a provider replaced): each attempt is its own write, under the same
+    /// Idempotency-Key.
+    pub async fn write_attempt(&self, origin: Origin, command: Command, attempt: u32) -> Result<Option<u64>, ApiError> {
         // The client's Idempotency-Key, scoped to the caller (one caller cannot make another's
         // write look applied), or a new id: either way a retry below applies at most once.
         let request_id = match traefikee_apiserver::idempotency::current() {
             Some(key) => {
                 use sha2::Digest;
                 let caller = serde_json::to_string(&origin).map_err(internal)?;
+                let key = if attempt == 0 { key } else { format!("{key}\n{attempt}") };
                 let digest = sha2::Sha256::digest(format!("{caller}\n{key}"));
                 digest[..16].iter().map(|b| format!("{b:02x}")).collect()
             }

@@ -472,7 +472,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = Db::open(dir.path()).expect("open");
         let bob = Origin::Operator { name: "bob".into(), serial: "0abc".into() };
-        let deploy = || Command::Deploy { document: "{}".into(), summary: "s".into() };
+        let deploy = || Command::Deploy { document: "{}".into(), summary: "s".into(), base: None };
         let mut txn = db.env.write_txn().expect("txn");
         let enrollment = crate::state::EnrollmentRecord {
             id: "e1".into(),
@@ -535,8 +535,9 @@ mod tests {
         let db = Db::open(dir.path()).expect("open");
         let root = Origin::Local { node: "c1".into() };
         let deploy = |id: &str, at: i64| {
-            let mut r = Request::new(root.clone(), Command::Deploy { document: "{}".into(), summary: "s".into() })
-                .with_request_id(Some(id.into()));
+            let mut r =
+                Request::new(root.clone(), Command::Deploy { document: "{}".into(), summary: "s".into(), base: None })
+                    .with_request_id(Some(id.into()));
             r.at = at;
             r
         };
@@ -546,7 +547,8 @@ mod tests {
         // The retry of "a", after "b": the first answer, nothing applied.
         assert_eq!(apply(db.sm, &mut txn, &deploy("a", 3_000)).unwrap(), Response::Deployed { version: 1 });
         // Without an id, every entry applies.
-        let plain = Request::new(root.clone(), Command::Deploy { document: "{}".into(), summary: "s".into() });
+        let plain =
+            Request::new(root.clone(), Command::Deploy { document: "{}".into(), summary: "s".into(), base: None });
         assert_eq!(apply(db.sm, &mut txn, &plain).unwrap(), Response::Deployed { version: 3 });
         // Eleven minutes on, "a" and "b" are forgotten, "c" is remembered.
         assert_eq!(apply(db.sm, &mut txn, &deploy("c", 661_000)).unwrap(), Response::Deployed { version: 4 });

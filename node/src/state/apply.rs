@@ -238,8 +238,12 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
         }
         Command::ExchangeEnrollment { enrollment, credential } => exchange(db, txn, req, enrollment, credential),
         Command::Revoke { serials } => revoke(db, txn, req, serials),
-        Command::Deploy { document, summary } => {
-            let Some(version) = view(db, txn).config()?.map(|c| c.version).unwrap_or(0).checked_add(1) else {
+        Command::Deploy { document, summary, base } => {
+            let current = view(db, txn).config_version()?;
+            if base.is_some_and(|b| b != current) {
+                return refused(RefusalKind::Conflict, MOVED_ON.into());
+            }
+            let Some(version) = current.checked_add(1) else {
                 return refused(RefusalKind::Invalid, VERSIONS_EXHAUSTED.into());
             };
             let record = super::ConfigRecord {
@@ -254,6 +258,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
             Ok((Response::Deployed { version }, Some(("config.deploy", format!("version {version}: {summary}")))))
         }
         Command::Restore(restore) => self::restore(db, txn, req, restore),
+        Command::Provide { provider, update } => provide(db, txn, req, provider, update),
         Command::FinishBootstrap => {
             let Some(mut cluster) = view(db, txn).cluster()? else {
                 return refused(RefusalKind::Invalid, "the cluster is not initialized".into());
@@ -300,6 +305,79 @@ fn exchange(
     )
 }
 
+/// Refusal of a write validated against a configuration version that is no longer current.
+pub const MOVED_ON: &str = "the configuration changed while this one was being validated";
+
+fn provide(
+    db: SmDb,
+    txn: &mut RwTxn<'_>,
+    req: &Request,
+    name: &str,
+    update: &super::ProviderUpdate,
+) -> Result<Applied, StateError> {
+    use super::ProviderUpdate;
+    let v = view(db, txn);
+    let current = v.config_version()?;
+    let record = v.provider(name)?;
+    let mut rec =
+        record.clone().unwrap_or_else(|| super::ProviderRecord { name: name.to_string(), ..Default::default() });
+    let bump = |db: SmDb, txn: &mut RwTxn<'_>| -> Result<Option<u64>, StateError> {
+        let Some(version) = current.checked_add(1) else { return Ok(None) };
+        put(db, txn, keys::CONFIG_VERSION, &version)?;
+        Ok(Some(version))
+    };
+    match update {
+        ProviderUpdate::Config { document, summary, base } => {
+            if *base != current {
+                return refused(RefusalKind::Conflict, MOVED_ON.into());
+            }
+            let Some(version) = bump(db, txn)? else {
+                return refused(RefusalKind::Invalid, VERSIONS_EXHAUSTED.into());
+            };
+            rec.document = Some(document.clone());
+            rec.summary = summary.clone();
+            rec.changed_at = Some(req.at);
+            rec.changed_in = version;
+            rec.error = None;
+            rec.failed_since = None;
+            put(db, txn, &keys::provider(name), &rec)?;
+            Ok((
+                Response::Deployed { version },
+                Some(("provider.update", format!("version {version}: {name} gave {summary}"))),
+            ))
+        }
+        ProviderUpdate::Failed { error } => {
+            rec.failed_since = rec.failed_since.or(Some(req.at));
+            rec.error = Some(error.clone());
+            put(db, txn, &keys::provider(name), &rec)?;
+            done("provider.error", format!("{name}: {error}"))
+        }
+        ProviderUpdate::Healthy => {
+            rec.error = None;
+            rec.failed_since = None;
+            put(db, txn, &keys::provider(name), &rec)?;
+            done("provider.healthy", format!("{name} works again"))
+        }
+        ProviderUpdate::Removed => {
+            let Some(old) = record else { return Ok((Response::Done, None)) };
+            db.delete(txn, &keys::provider(name))?;
+            if old.document.is_none() {
+                return done("provider.remove", format!("{name} is no longer configured"));
+            }
+            let Some(version) = bump(db, txn)? else {
+                return refused(RefusalKind::Invalid, VERSIONS_EXHAUSTED.into());
+            };
+            Ok((
+                Response::Deployed { version },
+                Some((
+                    "provider.remove",
+                    format!("version {version}: {name} is no longer configured; its routes left"),
+                )),
+            ))
+        }
+    }
+}
+
 fn revoke(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, serials: &[String]) -> Result<Applied, StateError> {
     let v = view(db, txn);
     let credentials = v.credentials()?;
@@ -331,7 +409,7 @@ fn restore(db: SmDb, txn: &mut RwTxn<'_>, req: &Request, r: &super::Restore) -> 
     let mut done_parts = Vec::new();
     let mut deployed = None;
     if let Some(config) = &r.config {
-        let next = v.config()?.map(|c| c.version).unwrap_or(0).checked_add(1);
+        let next = v.config_version()?.checked_add(1);
         let version = match (r.keep_version, next) {
             (true, _) => config.version,
             (false, Some(next)) => next,

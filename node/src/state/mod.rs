@@ -13,13 +13,13 @@ mod tests;
 
 pub use read::{SmDb, StateError};
 
-pub use apply::{apply, origin_refused};
+pub use apply::{apply, origin_refused, MOVED_ON};
 pub use read::StateView;
 
 use serde::{Deserialize, Serialize};
 pub use traefikee_records::{
     keys, now_ms, rfc3339, AuditRecord, BootstrapPlan, ClusterRecord, ConfigRecord, Consumption, CredentialRecord,
-    EnrollmentRecord, Issued, NodeKind, NodeRecord, TokenRecord, UnixMillis,
+    EnrollmentRecord, Issued, NodeKind, NodeRecord, ProviderRecord, TokenRecord, UnixMillis,
 };
 
 /// A Raft entry's payload: who asked, when, and what. Built by the leader that proposes it
@@ -156,9 +156,39 @@ pub enum Command {
         #[serde(with = "packed")]
         document: String,
         summary: String,
+        /// The configuration version it was validated against, merged with the providers'
+        /// configurations: refused if another version was made since (the proposer validates
+        /// again). Entries written before providers existed have none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<u64>,
+    },
+    /// What a provider gives, from the leader that runs it.
+    Provide {
+        provider: String,
+        update: ProviderUpdate,
     },
     /// A backup restored in one step, checked by the controller that proposed it.
     Restore(Box<Restore>),
+}
+
+/// A provider's news.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderUpdate {
+    /// A new configuration, validated merged with the state at configuration version `base`;
+    /// refused if another version was made since.
+    Config {
+        #[serde(with = "packed")]
+        document: String,
+        summary: String,
+        base: u64,
+    },
+    /// It failed; what it gave before stays.
+    Failed { error: String },
+    /// It works again, and gives what it gave before.
+    Healthy,
+    /// It is no longer configured: its elements leave the configuration.
+    Removed,
 }
 
 /// What a restore brings back. The configuration replaces the running one (as a new

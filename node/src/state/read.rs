@@ -5,7 +5,8 @@ use serde::Serialize;
 use traefikee_pki::TokenRole;
 
 use super::{
-    keys, AuditRecord, ClusterRecord, ConfigRecord, CredentialRecord, EnrollmentRecord, NodeRecord, TokenRecord,
+    keys, AuditRecord, ClusterRecord, ConfigRecord, CredentialRecord, EnrollmentRecord, NodeRecord, ProviderRecord,
+    TokenRecord,
 };
 
 /// The state machine database: string keys, JSON values.
@@ -74,6 +75,15 @@ impl<'t> StateView<'t> {
 
     pub fn config(&self) -> Result<Option<ConfigRecord>, StateError> {
         get(self.db, self.txn, keys::CONFIG)
+    }
+
+    pub fn provider(&self, name: &str) -> Result<Option<ProviderRecord>, StateError> {
+        get(self.db, self.txn, &keys::provider(name))
+    }
+
+    /// Every provider's record, by name.
+    pub fn providers(&self) -> Result<Vec<ProviderRecord>, StateError> {
+        self.prefix(keys::PROVIDER_PREFIX)
     }
 
     pub fn enrollment(&self, id: &str) -> Result<Option<EnrollmentRecord>, StateError> {

@@ -236,7 +236,7 @@ fn init_cluster() -> InitCluster {
 }
 
 fn deploy(document: &str) -> Command {
-    Command::Deploy { document: document.into(), summary: format!("{} bytes", document.len()) }
+    Command::Deploy { document: document.into(), summary: format!("{} bytes", document.len()), base: None }
 }
 
 fn restore() -> Restore {

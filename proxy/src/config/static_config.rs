@@ -306,18 +306,18 @@ pub struct Providers {
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub ecs: Option<Unsupported<hint::OtherProvider>>,
-    #[doc(hidden)]
-    #[serde(default, skip_serializing)]
-    pub consul: Option<Unsupported<hint::OtherProvider>>,
-    #[doc(hidden)]
-    #[serde(default, skip_serializing)]
-    pub etcd: Option<Unsupported<hint::OtherProvider>>,
+    /// Consul KV (`providers.consul`), watched on the leader controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consul: Option<KvProvider>,
+    /// etcd v3 (`providers.etcd`), watched on the leader controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<KvProvider>,
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub zoo_keeper: Option<Unsupported<hint::OtherProvider>>,
-    #[doc(hidden)]
-    #[serde(default, skip_serializing)]
-    pub redis: Option<Unsupported<hint::OtherProvider>>,
+    /// Redis (`providers.redis`), watched on the leader controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<KvProvider>,
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub http: Option<Unsupported<hint::OtherProvider>>,
@@ -327,6 +327,107 @@ pub struct Providers {
     #[doc(hidden)]
     #[serde(default, skip_serializing)]
     pub plugin: Option<Unsupported<hint::OtherProvider>>,
+}
+
+impl Providers {
+    /// The KV providers configured, by their provider name (`etcd`, `consul`, `redis`).
+    pub fn kv(&self) -> Vec<(KvKind, &KvProvider)> {
+        [(KvKind::Consul, &self.consul), (KvKind::Etcd, &self.etcd), (KvKind::Redis, &self.redis)]
+            .into_iter()
+            .filter_map(|(kind, p)| p.as_ref().map(|p| (kind, p)))
+            .collect()
+    }
+}
+
+/// Which key-value store a [`KvProvider`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KvKind {
+    /// Consul's KV HTTP API.
+    Consul,
+    /// etcd v3.
+    Etcd,
+    /// Redis.
+    Redis,
+}
+
+impl KvKind {
+    /// The provider name, as in `name@etcd`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KvKind::Consul => "consul",
+            KvKind::Etcd => "etcd",
+            KvKind::Redis => "redis",
+        }
+    }
+}
+
+/// `providers.consul|etcd|redis`: Traefik v3's KV providers (`pkg/provider/kv`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KvProvider {
+    /// `host:port` (or URLs, for Consul) of the store; tried in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<String>,
+    /// The key every configuration key is under (default `traefik`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_key: Option<String>,
+    /// etcd and Redis: user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// etcd and Redis: password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Consul: ACL token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Redis: database number (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db: Option<i64>,
+    /// TLS to the store.
+    #[serde(
+        default,
+        deserialize_with = "super::dynamic::present_means_enabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tls: Option<KvTls>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub namespaces: Option<Unsupported<hint::KvOption>>,
+    #[doc(hidden)]
+    #[serde(default, skip_serializing)]
+    pub sentinel: Option<Unsupported<hint::KvOption>>,
+}
+
+impl KvProvider {
+    /// The default root key.
+    pub const DEFAULT_ROOT_KEY: &'static str = "traefik";
+
+    /// The root key, without slashes around it.
+    pub fn root(&self) -> &str {
+        self.root_key
+            .as_deref()
+            .map(|r| r.trim_matches('/'))
+            .filter(|r| !r.is_empty())
+            .unwrap_or(Self::DEFAULT_ROOT_KEY)
+    }
+}
+
+/// `providers.<kv>.tls`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KvTls {
+    /// CA certificate (PEM file) the store's certificate must chain to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
+    /// Client certificate (PEM file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<String>,
+    /// Client key (PEM file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Accept any certificate from the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure_skip_verify: Option<bool>,
 }
 
 /// `providers.file`.

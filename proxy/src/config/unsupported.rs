@@ -116,7 +116,8 @@ hints! {
     DefaultGeneratedCert => "`defaultGeneratedCert` (ACME) is not implemented by traefikee; set `defaultCertificate`";
     ServersTransport => "`serversTransport` is not implemented by traefikee yet: servers are reached with default transport settings";
     ServersTransports => "`serversTransports` are not implemented by traefikee yet";
-    OtherProvider => "only the `file` provider is implemented by traefikee (the cluster store is the default provider)";
+    OtherProvider => "this provider is not implemented by traefikee: the file provider (`traefikee deploy`), etcd, Consul and Redis are";
+    KvOption => "this KV provider option is not implemented by traefikee";
     Udp => "UDP routing is not implemented by traefikee";
     TcpMiddlewares => "TCP middlewares are not implemented by traefikee";
     ServiceKind => "this service type is not implemented by traefikee: use `loadBalancer` or `weighted`";

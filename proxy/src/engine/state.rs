@@ -196,8 +196,8 @@ pub(crate) fn build(doc: &ConfigDocument, inputs: BuildInputs<'_>) -> Result<Bui
                     .ok_or_else(|| format!("http.routers.{route_name}.service: unknown service {service:?}"))?;
                 let chain = middlewares.wrap(names, service_handler).map_err(|e| e.to_string())?;
                 let info = RouteInfo {
-                    router: format!("{route_name}@{provider}").into(),
-                    service: format!("{service}@{provider}").into(),
+                    router: crate::config::reported_name(route_name, provider).into(),
+                    service: crate::config::reported_name(service, provider).into(),
                 };
                 let handler = match metrics.and_then(|m| m.router(&info.router, &info.service)) {
                     Some(series) => metered(series, chain),

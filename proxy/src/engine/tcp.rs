@@ -160,7 +160,13 @@ pub(crate) fn build_routes(
             Some(p) if p != 0 => p,
             _ => rule.default_priority(),
         };
-        let route = TcpRoute { name: format!("{name}@{provider}").into(), rule, priority, tls: tls_mode, service };
+        let route = TcpRoute {
+            name: crate::config::reported_name(name, provider).into(),
+            rule,
+            priority,
+            tls: tls_mode,
+            service,
+        };
         let eps = if router.entry_points.is_empty() { &defaults } else { &router.entry_points };
         for ep in eps {
             let routes = out.entry(ep.clone()).or_default();

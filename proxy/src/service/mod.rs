@@ -102,7 +102,7 @@ impl Builder<'_> {
             return Err(Self::err(name, "weighted services nested too deeply"));
         }
         let def = self.defs.get(name).ok_or_else(|| Self::err(name, "unknown service"))?;
-        let qualified: Arc<str> = format!("{name}@{}", self.ctx.provider).into();
+        let qualified: Arc<str> = crate::config::reported_name(name, self.ctx.provider).into();
         let handler: SharedHandler = match (&def.load_balancer, &def.weighted) {
             (Some(lb), None) => {
                 let mut servers = Vec::with_capacity(lb.servers.len());

@@ -131,8 +131,16 @@ impl Validator {
     }
 
     fn name(&mut self, path: &str, name: &str) {
-        if name.contains('@') {
-            self.err(path, "the character @ is not allowed in names (references to other providers are not supported)");
+        // `name@provider`: an element a provider brought into the merged document.
+        let qualified = name.split_once('@').is_some_and(|(base, provider)| {
+            !base.is_empty()
+                && !provider.contains('@')
+                && !provider.is_empty()
+                && provider != super::merge::FILE_PROVIDER
+                && provider != super::merge::INTERNAL_PROVIDER
+        });
+        if name.contains('@') && !qualified {
+            self.err(path, "the character @ is not allowed in names: it separates a name from its provider");
         }
         if name.is_empty() {
             self.err(path, "names must not be empty");
@@ -144,7 +152,14 @@ impl Validator {
             return;
         }
         if let Some((_, provider)) = name.split_once('@') {
-            self.err(path, format!("{name:?}: references to the {provider:?} provider are not supported by traefikee"));
+            let message = match provider {
+                super::merge::INTERNAL_PROVIDER => {
+                    format!("{name:?}: this internal service is not implemented by traefikee")
+                }
+                super::merge::FILE_PROVIDER => format!("unknown {kind} {name:?}"),
+                _ => format!("unknown {kind} {name:?} (no element of that name comes from the {provider:?} provider)"),
+            };
+            self.err(path, message);
         } else {
             self.err(path, format!("unknown {kind} {name:?}"));
         }

@@ -86,7 +86,56 @@ impl Validator {
                 _ => {}
             }
         }
+        if let Some(providers) = &config.providers {
+            for (kind, kv) in providers.kv() {
+                self.kv_provider(kind, kv);
+            }
+        }
         self.observability(config);
+    }
+
+    fn kv_provider(&mut self, kind: KvKind, kv: &KvProvider) {
+        let path = format!("providers.{}", kind.name());
+        if kv.endpoints.iter().all(|e| e.trim().is_empty()) {
+            self.err(format!("{path}.endpoints"), "at least one endpoint is required, e.g. [\"127.0.0.1:2379\"]");
+        }
+        for (i, e) in kv.endpoints.iter().enumerate() {
+            if e.trim().is_empty() || e.contains(char::is_whitespace) {
+                self.err(format!("{path}.endpoints[{i}]"), format!("{e:?} is not a host:port or URL"));
+            }
+        }
+        let not_for = |set: bool, key: &str, for_whom: &str| {
+            set.then(|| (format!("{path}.{key}"), format!("`{key}` is for {for_whom}")))
+        };
+        let misplaced = match kind {
+            KvKind::Consul => [
+                not_for(kv.username.is_some(), "username", "etcd and Redis; Consul takes a `token`"),
+                not_for(kv.password.is_some(), "password", "etcd and Redis; Consul takes a `token`"),
+                not_for(kv.db.is_some(), "db", "Redis"),
+            ],
+            KvKind::Etcd => [
+                not_for(kv.token.is_some(), "token", "Consul; etcd takes `username` and `password`"),
+                not_for(kv.db.is_some(), "db", "Redis"),
+                None,
+            ],
+            KvKind::Redis => {
+                [not_for(kv.token.is_some(), "token", "Consul; Redis takes `username` and `password`"), None, None]
+            }
+        };
+        for (p, m) in misplaced.into_iter().flatten() {
+            self.err(p, m);
+        }
+        if kv.db.is_some_and(|d| d < 0) {
+            self.err(format!("{path}.db"), "must not be negative");
+        }
+        if let Some(tls) = &kv.tls {
+            if kind == KvKind::Redis {
+                self.err(format!("{path}.tls"), "TLS to Redis is not implemented by traefikee");
+            }
+            if tls.cert.is_some() != tls.key.is_some() {
+                self.err(format!("{path}.tls"), "set both `cert` and `key`, or neither");
+            }
+        }
     }
 
     pub(super) fn observability(&mut self, config: &StaticConfig) {

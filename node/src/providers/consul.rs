@@ -1,0 +1,101 @@
+//! Consul's KV HTTP API: a recursive read of the root's prefix, then blocking queries on the
+//! index it returned (`?index=N&wait=...`, answered when something under the prefix changes
+//! or the wait ends), as Consul documents them: an index that goes backwards starts over from 0.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::Deserialize;
+use traefikee_proxy::config::KvProvider;
+
+use super::{describe, endpoint_url, http_client, Backoff, News, Reporter};
+
+/// How long a blocking query waits at most (Consul's default is 5 minutes; shorter finds a
+/// dead connection sooner).
+const WAIT: &str = "30s";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Entry {
+    key: String,
+    value: Option<String>,
+}
+
+/// One read: the keys, and the index to block on next.
+async fn read(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    index: u64,
+) -> Result<(Vec<(String, String)>, u64), String> {
+    let mut req = http.get(url).query(&[("recurse", "true")]);
+    if index > 0 {
+        req = req.query(&[("index", index.to_string().as_str()), ("wait", WAIT)]);
+    }
+    if let Some(token) = token {
+        req = req.header("X-Consul-Token", token);
+    }
+    let resp = req.send().await.map_err(|e| format!("consul at {url}: {}", describe(&e)))?;
+    let status = resp.status();
+    let next = resp.headers().get("X-Consul-Index").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if status == reqwest::StatusCode::NOT_FOUND {
+        // Nothing under the prefix (yet).
+        return Ok((Vec::new(), next.unwrap_or(0)));
+    }
+    if !status.is_success() {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(format!("consul at {url} answered {status}: {}", text.trim()));
+    }
+    let entries: Vec<Entry> = resp.json().await.map_err(|e| format!("consul at {url}: {}", describe(&e)))?;
+    let mut keys = Vec::with_capacity(entries.len());
+    for e in entries {
+        let value = match e.value {
+            None => String::new(),
+            Some(v) => {
+                let bytes =
+                    B64.decode(v).map_err(|err| format!("consul sent an undecodable value for {}: {err}", e.key))?;
+                String::from_utf8(bytes).map_err(|_| format!("the value of {} is not UTF-8", e.key))?
+            }
+        };
+        keys.push((e.key, value));
+    }
+    Ok((keys, next.unwrap_or(0)))
+}
+
+/// Reads and watches until something fails.
+pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backoff) -> Result<(), String> {
+    let http = http_client(config, Duration::from_secs(45))?;
+    let token = config.token.as_deref();
+    let path = format!("/v1/kv/{}/", config.root());
+    let mut errors = Vec::new();
+    let mut found = None;
+    for endpoint in &config.endpoints {
+        let url = format!("{}{path}", endpoint_url(endpoint, config.tls.is_some()));
+        match read(&http, &url, token, 0).await {
+            Ok(first) => {
+                found = Some((url, first));
+                break;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let (url, (mut keys, mut index)) = found.ok_or_else(|| errors.join("; "))?;
+    let mut last = None;
+    loop {
+        backoff.reset();
+        if last.as_ref() != Some(&keys) {
+            report.send(News::Keys(Arc::new(keys.clone()))).await;
+            last = Some(keys);
+        }
+        let (next_keys, next) = read(&http, &url, token, index).await?;
+        keys = next_keys;
+        // Consul: an index lower than the previous one (or 0) means start over.
+        index = if next < index || next == 0 { 0 } else { next };
+        if index == 0 {
+            // Not a blocking query next time: give the store a moment rather than spin.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
