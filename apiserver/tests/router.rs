@@ -187,7 +187,7 @@ impl ControlPlane for Fake {
 
     async fn providers(&self) -> Result<ProviderList, ApiError> {
         self.record("providers", None, String::new())?;
-        Ok(ProviderList { providers: Vec::new() })
+        Ok(canned_providers())
     }
 
     async fn backup(&self, caller: &Caller) -> Result<Vec<u8>, ApiError> {
@@ -302,6 +302,22 @@ fn canned_audit() -> AuditLog {
     }
 }
 
+fn canned_providers() -> ProviderList {
+    ProviderList {
+        providers: vec![ProviderInfo {
+            name: "etcd".into(),
+            endpoints: vec!["10.10.0.10:2379".into()],
+            root_key: "traefik".into(),
+            status: "error".into(),
+            summary: "1 routers, 1 services, 0 middlewares, 0 TCP routers".into(),
+            last_change: Some("2024-01-01T00:00:00Z".into()),
+            version: Some(3),
+            error: Some("etcd at http://10.10.0.10:2379: connection refused".into()),
+            failing_since: Some("2024-01-02T00:00:00Z".into()),
+        }],
+    }
+}
+
 fn canned_config() -> DeployedConfig {
     DeployedConfig {
         version: 7,
@@ -409,6 +425,7 @@ const ENDPOINTS: &[Endpoint] = &[
         "deploy",
         false,
     ),
+    ep("GET", "/api/v1/providers", "/api/v1/providers", Payload::None, "providers", false),
     ep("GET", "/api/v1/backup", "/api/v1/backup", Payload::None, "backup", false),
     ep("POST", "/api/v1/restore", "/api/v1/restore?dry_run=true", Payload::Tar(b"archive bytes"), "restore", false),
 ];
@@ -417,7 +434,7 @@ const ENDPOINTS: &[Endpoint] = &[
 const OPENAPI: (&str, &str) = ("GET", "/api/v1/openapi.json");
 
 /// How many (method, route) pairs the router serves: the authenticated ones and the document.
-const ROUTE_COUNT: usize = 15;
+const ROUTE_COUNT: usize = 16;
 
 /// The answer of `op` for the canned values, as JSON.
 fn canned_answer(op: &str) -> Value {
@@ -432,6 +449,7 @@ fn canned_answer(op: &str) -> Value {
         "exchange" => serde_json::to_value(canned_exchange()),
         "audit" => serde_json::to_value(canned_audit()),
         "config" => serde_json::to_value(canned_config()),
+        "providers" => serde_json::to_value(canned_providers()),
         "deploy" => serde_json::to_value(DeployResult { version: Some(7), dry_run: true, summary: "1 router".into() }),
         "restore" => serde_json::to_value(canned_restore()),
         other => panic!("no canned JSON answer for {other}"),

@@ -184,7 +184,7 @@ fn known_but_unimplemented_keys_say_so() {
             Format::Yaml,
             "entryPoints.web.http.tls.certResolver: `certResolver` (ACME)",
         ),
-        ("providers:\n  docker: {}\n", Format::Yaml, "providers.docker: only the `file` provider"),
+        ("providers:\n  docker: {}\n", Format::Yaml, "providers.docker: this provider is not implemented by traefikee"),
         (
             "http:\n  services:\n    s:\n      loadBalancer:\n        serversTransport: t\n",
             Format::Yaml,
@@ -347,7 +347,7 @@ tls:
         "http.routers.r1.entryPoints[1]: unknown entry point \"websecure\"",
         "http.routers.r1.tls.options: unknown TLS options \"ghost\"",
         "http.routers.r2.rule: a rule is required",
-        "http.routers.r3.service: \"api@internal\": references to the \"internal\" provider are not supported",
+        "http.routers.r3.service: \"api@internal\": this internal service is not implemented by traefikee",
         "http.routers.r3.priority: the router priority 9223372036854775000 exceeds",
         "http.services.s.loadBalancer.servers: at least one server is required",
         "http.services.u.loadBalancer.servers[0].url: invalid URL",

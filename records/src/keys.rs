@@ -3,6 +3,8 @@
 pub const CLUSTER: &str = "cluster";
 pub const CONFIG: &str = "config/current";
 pub const CONFIG_VERSION: &str = "config/version";
+/// Counts the providers' changes (see `Command::Deploy`'s `base`).
+pub const PROVIDERS_VERSION: &str = "config/providers-version";
 pub const AUDIT_SEQ: &str = "seq/audit";
 pub const NODE_PREFIX: &str = "node/";
 pub const AUDIT_PREFIX: &str = "audit/";

@@ -29,14 +29,15 @@ impl Controller {
 
     /// Validates a configuration and, unless a dry run, commits it.
     ///
-    /// It is validated merged with what the providers gave, at one configuration version; if a
-    /// provider makes another version before it commits, it is validated again against that
-    /// one (a few times, then the caller is told to retry).
+    /// It is validated merged with what the providers gave; if a provider changes before it
+    /// commits, it is validated again with the providers' new configurations (a few times,
+    /// then the caller is told to retry).
     pub async fn deploy(&self, caller: &Caller, req: DeployRequest) -> Result<DeployResult, ApiError> {
         const ATTEMPTS: u32 = 5;
         let dry_run = req.dry_run;
         for attempt in 0.. {
-            let (base, current, records) = self.db.read(|v| Ok((v.config_version()?, v.config()?, v.providers()?)))?;
+            let (base, current, records) =
+                self.db.read(|v| Ok((v.providers_version()?, v.config()?, v.providers()?)))?;
             let req = req.clone();
             let (document, summary) = self
                 .parse(move || {

@@ -348,6 +348,14 @@ fn evaluate(
         Err(e) => return Ok(Outcome::Refused(format!("the keys do not form a configuration: {e}"))),
     };
     let document = serde_json::to_string(&dynamic).map_err(internal)?;
+    // What a deploy may carry, a provider may too: the Raft log refuses larger entries.
+    if document.len() > traefikee_apiserver::MAX_BODY_BYTES {
+        return Ok(Outcome::Refused(format!(
+            "its configuration is {} MiB, above the {} MiB a configuration may be",
+            document.len() >> 20,
+            traefikee_apiserver::MAX_BODY_BYTES >> 20
+        )));
+    }
     let own = records.iter().find(|r| r.name == name);
     if let Some(own) = own.filter(|r| r.document.as_deref() == Some(document.as_str())) {
         return Ok(Outcome::Unchanged { was_failing: own.error.is_some() });

@@ -240,7 +240,7 @@ fn apply_command(db: SmDb, txn: &mut RwTxn<'_>, req: &Request) -> Result<Applied
         Command::Revoke { serials } => revoke(db, txn, req, serials),
         Command::Deploy { document, summary, base } => {
             let current = view(db, txn).config_version()?;
-            if base.is_some_and(|b| b != current) {
+            if base.is_some() && *base != Some(view(db, txn).providers_version()?) {
                 return refused(RefusalKind::Conflict, MOVED_ON.into());
             }
             let Some(version) = current.checked_add(1) else {
@@ -321,9 +321,12 @@ fn provide(
     let record = v.provider(name)?;
     let mut rec =
         record.clone().unwrap_or_else(|| super::ProviderRecord { name: name.to_string(), ..Default::default() });
+    let providers_version = v.providers_version()?;
+    // A provider's change makes a configuration version, and moves the providers' version on.
     let bump = |db: SmDb, txn: &mut RwTxn<'_>| -> Result<Option<u64>, StateError> {
         let Some(version) = current.checked_add(1) else { return Ok(None) };
         put(db, txn, keys::CONFIG_VERSION, &version)?;
+        put(db, txn, keys::PROVIDERS_VERSION, &providers_version.wrapping_add(1))?;
         Ok(Some(version))
     };
     match update {
@@ -359,21 +362,13 @@ fn provide(
             done("provider.healthy", format!("{name} works again"))
         }
         ProviderUpdate::Removed => {
-            let Some(old) = record else { return Ok((Response::Done, None)) };
-            db.delete(txn, &keys::provider(name))?;
-            if old.document.is_none() {
-                return done("provider.remove", format!("{name} is no longer configured"));
+            // What proxies run already leaves out a provider the deployed configuration no
+            // longer enables: forgetting it makes no version.
+            if record.is_none() {
+                return Ok((Response::Done, None));
             }
-            let Some(version) = bump(db, txn)? else {
-                return refused(RefusalKind::Invalid, VERSIONS_EXHAUSTED.into());
-            };
-            Ok((
-                Response::Deployed { version },
-                Some((
-                    "provider.remove",
-                    format!("version {version}: {name} is no longer configured; its routes left"),
-                )),
-            ))
+            db.delete(txn, &keys::provider(name))?;
+            done("provider.remove", format!("{name} is no longer configured; what it gave is forgotten"))
         }
     }
 }

@@ -156,9 +156,10 @@ pub enum Command {
         #[serde(with = "packed")]
         document: String,
         summary: String,
-        /// The configuration version it was validated against, merged with the providers'
-        /// configurations: refused if another version was made since (the proposer validates
-        /// again). Entries written before providers existed have none.
+        /// The providers' version (`keys::PROVIDERS_VERSION`) it was validated against, merged
+        /// with their configurations: refused if a provider changed since (the proposer
+        /// validates again). Deploys do not refuse each other: each is valid with the same
+        /// providers. Entries written before providers existed have none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         base: Option<u64>,
     },

@@ -73,6 +73,11 @@ impl<'t> StateView<'t> {
         Ok(get(self.db, self.txn, keys::CONFIG_VERSION)?.unwrap_or(0))
     }
 
+    /// How many times the providers' configurations changed.
+    pub fn providers_version(&self) -> Result<u64, StateError> {
+        Ok(get(self.db, self.txn, keys::PROVIDERS_VERSION)?.unwrap_or(0))
+    }
+
     pub fn config(&self) -> Result<Option<ConfigRecord>, StateError> {
         get(self.db, self.txn, keys::CONFIG)
     }

@@ -691,6 +691,71 @@ fn a_deploy_past_the_last_version_is_refused_and_changes_nothing() {
     assert_eq!(sm.read(|v| v.config_version()), u64::MAX);
 }
 
+// ---- Providers ---------------------------------------------------------------------------
+
+fn provide(name: &str, update: ProviderUpdate) -> Command {
+    Command::Provide { provider: name.into(), update }
+}
+
+fn provided(document: &str, base: u64) -> ProviderUpdate {
+    ProviderUpdate::Config { document: document.into(), summary: "1 routers".into(), base }
+}
+
+#[test]
+fn a_provider_update_makes_the_next_version_and_is_refused_when_validated_against_an_old_one() {
+    let sm = Sm::initialized();
+    sm.apply(&req(root(), deploy("{\"deployed\":1}")));
+    let etcd = system("provider etcd");
+    assert_eq!(
+        sm.apply(&req_at(T0, etcd.clone(), provide("etcd", provided("{\"e\":1}", 1)))),
+        Response::Deployed { version: 2 }
+    );
+    let rec = sm.read(|v| v.provider("etcd")).unwrap();
+    assert_eq!((rec.document.as_deref(), rec.changed_in, rec.changed_at), (Some("{\"e\":1}"), 2, Some(T0)));
+    // The deployed document is untouched; the version proxies run moved on.
+    assert_eq!(sm.read(|v| v.config()).unwrap().version, 1);
+    assert_eq!(sm.read(|v| v.config_version()), 2);
+
+    // Validated against version 1, which is no longer current: refused, nothing changes.
+    let message = sm.refused(&req(etcd.clone(), provide("etcd", provided("{\"e\":2}", 1))), RefusalKind::Conflict);
+    assert_eq!(message, MOVED_ON);
+    assert_eq!(sm.read(|v| v.provider("etcd")).unwrap().document.as_deref(), Some("{\"e\":1}"));
+    // A deploy validated with the providers as they were before likewise; the next one is
+    // numbered after the provider's. Deploys do not refuse each other.
+    assert_eq!(sm.read(|v| v.providers_version()), 1);
+    let stale = Command::Deploy { document: "{}".into(), summary: "s".into(), base: Some(0) };
+    sm.refused(&req(root(), stale), RefusalKind::Conflict);
+    let current = || Command::Deploy { document: "{}".into(), summary: "s".into(), base: Some(1) };
+    assert_eq!(sm.apply(&req(root(), current())), Response::Deployed { version: 3 });
+    assert_eq!(sm.apply(&req(root(), current())), Response::Deployed { version: 4 });
+}
+
+#[test]
+fn a_failing_provider_keeps_what_it_gave_until_it_is_removed() {
+    let sm = Sm::initialized();
+    sm.apply(&req(root(), deploy("{}")));
+    let consul = system("provider consul");
+    sm.apply(&req(consul.clone(), provide("consul", provided("{\"c\":1}", 1))));
+    sm.done(&req_at(T0 + 1, consul.clone(), provide("consul", ProviderUpdate::Failed { error: "down".into() })));
+    sm.done(&req_at(T0 + 2, consul.clone(), provide("consul", ProviderUpdate::Failed { error: "still".into() })));
+    let rec = sm.read(|v| v.provider("consul")).unwrap();
+    assert_eq!(rec.document.as_deref(), Some("{\"c\":1}"));
+    assert_eq!((rec.error.as_deref(), rec.failed_since), (Some("still"), Some(T0 + 1)));
+    assert_eq!(sm.read(|v| v.config_version()), 2, "a failure makes no version");
+
+    sm.done(&req(consul.clone(), provide("consul", ProviderUpdate::Healthy)));
+    let rec = sm.read(|v| v.provider("consul")).unwrap();
+    assert_eq!((rec.error, rec.failed_since), (None, None));
+
+    sm.done(&req(consul.clone(), provide("consul", ProviderUpdate::Removed)));
+    assert_eq!(sm.read(|v| v.provider("consul")), None);
+    assert_eq!(sm.read(|v| v.providers()), vec![]);
+    let actions = sm.audit_actions();
+    for action in ["provider.update", "provider.error", "provider.healthy", "provider.remove"] {
+        assert!(actions.iter().any(|a| a == action), "{action} not in {actions:?}");
+    }
+}
+
 // ---- Restore -----------------------------------------------------------------------------
 
 #[test]
