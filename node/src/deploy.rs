@@ -41,13 +41,9 @@ pub fn provider_parts(records: &[ProviderRecord]) -> Result<Parts, ApiError> {
     Ok(parts)
 }
 
-/// The names of the providers a deployed document configures (`etcd`, `consul`...).
+/// The names of the providers a deployed document configures (`file`, `etcd`, `consul`...).
 pub fn configured_providers(doc: &ConfigDocument) -> Vec<&'static str> {
-    doc.static_config
-        .providers
-        .as_ref()
-        .map(|p| p.kv().into_iter().map(|(k, _)| k.name()).collect())
-        .unwrap_or_default()
+    doc.static_config.providers.as_ref().map(|p| p.names()).unwrap_or_default()
 }
 
 /// The deployed document merged with what the providers it configures gave: what proxies

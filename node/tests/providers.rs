@@ -246,3 +246,62 @@ fn the_guides_consul_flags_deploy_and_bad_providers_are_refused() {
     assert_eq!(common::deployed_version(&c, ctl), version);
     assert!(ask(proxy, "guide.test").is_some_and(|(s, _, _)| s == 200));
 }
+
+/// `providers.file` on the control nodes: the leader reads the directory, follows edits, and a
+/// broken file or a name the deployed configuration also defines keeps what it gave before.
+#[test]
+fn the_file_provider_reads_the_leaders_directory_and_follows_its_edits() {
+    let backend = Backend::start("F");
+    let mut c = Cluster::new(BIN);
+    let (ctl, d) = common::controller_and_data_node(&mut c, "c1", "d1");
+    let proxy: SocketAddr = format!("{}:{PORT}", c.node(d).ip).parse().unwrap();
+    let dir = c.dir.path().join("dynamic");
+    std::fs::create_dir(&dir).unwrap();
+    let routes = |host: &str| {
+        format!(
+            "http:\n  routers:\n    site:\n      rule: Host(`{host}`)\n      service: site\n      middlewares: [tag]\n  services:\n    site:\n      loadBalancer:\n        servers:\n          - url: {}\n",
+            backend.url()
+        )
+    };
+    std::fs::write(dir.join("site.yml"), routes("one.test")).unwrap();
+    let main = c.dir.path().join("main.yml");
+    std::fs::write(
+        &main,
+        format!("entryPoints:\n  web:\n    address: ':{PORT}'\nproviders:\n  file:\n    directory: {}\nhttp:\n  middlewares:\n    tag:\n      headers:\n        customResponseHeaders:\n          X-Tag: deployed\n", dir.display()),
+    )
+    .unwrap();
+    c.node(ctl).local(&["deploy", &format!("--configfile={}", main.display())]).success();
+    let serves = |host: &str| ask(proxy, host).is_some_and(|(s, b, t)| s == 200 && b == "F" && t == "deployed");
+    wait_for_or(
+        Duration::from_secs(20),
+        || serves("one.test").then_some(()),
+        || format!("one.test is not served: {:?}\n{}", providers(&c, ctl), c.all_logs()),
+    );
+
+    // An edit is followed.
+    std::fs::write(dir.join("site.yml"), routes("two.test")).unwrap();
+    wait_for(Duration::from_secs(20), "the edit to be served", || serves("two.test").then_some(()));
+    assert!(ask(proxy, "one.test").is_some_and(|(s, _, _)| s == 404));
+
+    // A broken file: reported with the file named; the routes stay.
+    std::fs::write(dir.join("broken.yml"), "http:\n  routers:\n    x:\n      colour: red\n").unwrap();
+    let failing = wait_for(Duration::from_secs(20), "the broken file to be reported", || {
+        provider(&c, ctl, "file").filter(|p| p.status == "error")
+    });
+    let error = failing.error.unwrap();
+    assert!(error.contains("broken.yml") && error.contains("colour"), "{error}");
+    assert!(serves("two.test"));
+    std::fs::remove_file(dir.join("broken.yml")).unwrap();
+    wait_for(Duration::from_secs(20), "the file provider to recover", || {
+        provider(&c, ctl, "file").filter(|p| p.status == "ok")
+    });
+
+    // A name the deployed configuration defines too: refused, the routes stay.
+    std::fs::write(dir.join("dup.yml"), "http:\n  middlewares:\n    tag:\n      addPrefix:\n        prefix: /x\n")
+        .unwrap();
+    let failing = wait_for(Duration::from_secs(20), "the duplicate to be reported", || {
+        provider(&c, ctl, "file").filter(|p| p.status == "error")
+    });
+    assert!(failing.error.as_deref().unwrap().contains("http.middlewares.tag"), "{failing:?}");
+    assert!(serves("two.test"));
+}

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::config::{load_dynamic, ConfigDocument, ConfigError, DynamicConfig, Format};
+use crate::config::{parse_dynamic, ConfigDocument, ConfigError, DynamicConfig, FileProvider, Format};
 use crate::engine::{ApplyError, Engine, EngineOptions, StartError};
 
 /// Why standalone mode stopped.
@@ -31,6 +31,14 @@ pub enum StandaloneError {
     /// Two files define the same name.
     #[error("{0}")]
     Merge(String),
+    /// A file of `providers.file` is not a configuration.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: crate::config::ParseError,
+    },
 }
 
 /// How often files are checked for changes.
@@ -145,30 +153,56 @@ pub fn load_with_providers(path: &Path) -> Result<(ConfigDocument, Vec<PathBuf>)
 
 fn load_watched(path: &Path) -> Result<(ConfigDocument, Vec<Watched>), StandaloneError> {
     let mut watched = vec![Watched::new(path.to_path_buf())];
-    let mut doc = crate::config::load_file(path)?;
+    // Each file alone may name what another defines: the whole is validated once merged.
+    let mut doc = crate::config::parse_file(path)?;
     let file = doc.static_config.providers.as_ref().and_then(|p| p.file.clone());
     if let Some(file) = file {
-        let mut files = Vec::new();
-        if let Some(name) = file.filename.as_deref().filter(|f| !f.trim().is_empty()) {
-            files.push(PathBuf::from(name));
-        }
-        if let Some(dir) = file.directory.as_deref().filter(|d| !d.trim().is_empty()) {
-            collect_dir(Path::new(dir), &mut files).map_err(|source| ConfigError::Io { path: dir.into(), source })?;
-            // A file added to the directory is a change too.
-            watched.push(Watched::new(PathBuf::from(dir)));
-        }
-        for f in files {
-            if f == path {
-                continue;
-            }
-            let text = std::fs::read_to_string(&f).map_err(|source| ConfigError::Io { path: f.clone(), source })?;
-            let format = Format::from_path(&f).ok_or_else(|| ConfigError::UnknownFormat { path: f.clone() })?;
-            let dynamic = if text.trim().is_empty() { DynamicConfig::default() } else { load_dynamic(&text, format)? };
-            merge(&mut doc.dynamic, dynamic, &f)?;
-            watched.push(Watched::new(f));
-        }
+        watched.extend(file_provider(&file, Some(path), &mut doc.dynamic)?);
     }
+    doc.validate().map_err(ConfigError::from)?;
     Ok((doc, watched))
+}
+
+/// What `providers.file` names (`filename`, or every configuration file under `directory`),
+/// merged into one dynamic configuration; a name two files define is refused. The control
+/// nodes' file provider reads it this way.
+pub fn read_file_provider(file: &FileProvider) -> Result<DynamicConfig, StandaloneError> {
+    let mut dynamic = DynamicConfig::default();
+    file_provider(file, None, &mut dynamic)?;
+    Ok(dynamic)
+}
+
+/// Merges the files of `file` (except `skip`, already read) into `into`; what to watch.
+fn file_provider(
+    file: &FileProvider,
+    skip: Option<&Path>,
+    into: &mut DynamicConfig,
+) -> Result<Vec<Watched>, StandaloneError> {
+    let mut watched = Vec::new();
+    let mut files = Vec::new();
+    if let Some(name) = file.filename.as_deref().filter(|f| !f.trim().is_empty()) {
+        files.push(PathBuf::from(name));
+    }
+    if let Some(dir) = file.directory.as_deref().filter(|d| !d.trim().is_empty()) {
+        collect_dir(Path::new(dir), &mut files).map_err(|source| ConfigError::Io { path: dir.into(), source })?;
+        // A file added to the directory is a change too.
+        watched.push(Watched::new(PathBuf::from(dir)));
+    }
+    for f in files {
+        if Some(f.as_path()) == skip {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).map_err(|source| ConfigError::Io { path: f.clone(), source })?;
+        let format = Format::from_path(&f).ok_or_else(|| ConfigError::UnknownFormat { path: f.clone() })?;
+        let dynamic = if text.trim().is_empty() {
+            DynamicConfig::default()
+        } else {
+            parse_dynamic(&text, format).map_err(|source| StandaloneError::File { path: f.clone(), source })?
+        };
+        merge(into, dynamic, &f)?;
+        watched.push(Watched::new(f));
+    }
+    Ok(watched)
 }
 
 fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -15,6 +15,7 @@
 
 mod consul;
 mod etcd;
+mod files;
 mod redis;
 
 use std::collections::BTreeMap;
@@ -24,7 +25,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use traefikee_apiserver::types::{ProviderInfo, ProviderList};
 use traefikee_apiserver::ApiError;
-use traefikee_proxy::config::{from_kv, parse_document, DynamicConfig, Format, KvKind, KvProvider, Providers};
+use traefikee_proxy::config::{
+    from_kv, parse_document, DynamicConfig, FileProvider, Format, KvKind, KvProvider, Providers,
+};
 
 use crate::controller::{internal, Controller};
 use crate::state::{self, Command, Origin, ProviderUpdate};
@@ -34,6 +37,8 @@ use crate::state::{self, Command, Origin, ProviderUpdate};
 pub enum News {
     /// Every key under the root and its value, after a change (or at start).
     Keys(Arc<Vec<(String, String)>>),
+    /// A configuration read as it is (the file provider).
+    Config(Arc<DynamicConfig>),
     /// The store cannot be read; the watcher retries.
     Failed(String),
 }
@@ -76,15 +81,40 @@ impl Backoff {
     }
 }
 
-/// Runs the watcher of one store until it is dropped: a session reads and watches until it
+/// Where a provider reads its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Kv(KvKind, KvProvider),
+    /// `providers.file`: files on the leader controller's machine.
+    File(FileProvider),
+}
+
+impl Source {
+    fn endpoints(&self) -> Vec<String> {
+        match self {
+            Source::Kv(_, cfg) => cfg.endpoints.clone(),
+            Source::File(f) => f.filename.iter().chain(f.directory.iter()).cloned().collect(),
+        }
+    }
+
+    fn root(&self) -> &str {
+        match self {
+            Source::Kv(_, cfg) => cfg.root(),
+            Source::File(_) => "",
+        }
+    }
+}
+
+/// Runs the watcher of one provider until it is dropped: a session reads and watches until it
 /// fails; each failure is reported, then the session starts again after a backoff.
-async fn watch(kind: KvKind, config: KvProvider, report: Reporter) {
+async fn watch(source: Source, report: Reporter) {
     let mut backoff = Backoff::default();
     loop {
-        let result = match kind {
-            KvKind::Etcd => etcd::session(&config, &report, &mut backoff).await,
-            KvKind::Consul => consul::session(&config, &report, &mut backoff).await,
-            KvKind::Redis => redis::session(&config, &report, &mut backoff).await,
+        let result = match &source {
+            Source::Kv(KvKind::Etcd, config) => etcd::session(config, &report, &mut backoff).await,
+            Source::Kv(KvKind::Consul, config) => consul::session(config, &report, &mut backoff).await,
+            Source::Kv(KvKind::Redis, config) => redis::session(config, &report, &mut backoff).await,
+            Source::File(file) => files::session(file, &report, &mut backoff).await,
         };
         if let Err(why) = result {
             report.send(News::Failed(why)).await;
@@ -180,7 +210,7 @@ async fn run(c: Arc<Controller>) {
 }
 
 struct Running {
-    config: KvProvider,
+    config: Source,
     generation: u64,
     task: tokio::task::JoinHandle<()>,
 }
@@ -192,16 +222,20 @@ impl Drop for Running {
 }
 
 /// The providers a deployed document enables.
-fn wanted(document: Option<&str>) -> BTreeMap<&'static str, (KvKind, KvProvider)> {
+fn wanted(document: Option<&str>) -> BTreeMap<&'static str, Source> {
     #[derive(serde::Deserialize)]
     struct OnlyProviders {
         #[serde(default)]
         providers: Option<Providers>,
     }
     let providers = document.and_then(|d| serde_json::from_str::<OnlyProviders>(d).ok()).and_then(|d| d.providers);
-    providers
-        .map(|p| p.kv().into_iter().map(|(kind, cfg)| (kind.name(), (kind, cfg.clone()))).collect())
-        .unwrap_or_default()
+    let Some(providers) = providers else { return BTreeMap::new() };
+    let mut out: BTreeMap<&'static str, Source> =
+        providers.kv().into_iter().map(|(kind, cfg)| (kind.name(), Source::Kv(kind, cfg.clone()))).collect();
+    if let Some(file) = providers.file {
+        out.insert(traefikee_proxy::config::FILE_PROVIDER, Source::File(file));
+    }
+    out
 }
 
 /// The leader's work: keep one watcher per enabled provider and commit what they report.
@@ -224,16 +258,16 @@ async fn lead(c: Arc<Controller>) {
                     Ok((config, records)) if seen_deploy != Some(config.as_ref().map(|c| c.version)) => {
                         seen_deploy = Some(config.as_ref().map(|c| c.version));
                         let wanted = wanted(config.as_ref().map(|c| c.document.as_str()));
-                        running.retain(|name, r| wanted.get(name).is_some_and(|(_, cfg)| *cfg == r.config));
-                        for (name, (kind, cfg)) in wanted.iter() {
+                        running.retain(|name, r| wanted.get(name).is_some_and(|source| *source == r.config));
+                        for (name, source) in wanted.iter() {
                             if running.contains_key(name) {
                                 continue;
                             }
                             generation += 1;
-                            tracing::info!(provider = name, endpoints = ?cfg.endpoints, root = cfg.root(), "starting the provider");
+                            tracing::info!(provider = name, endpoints = ?source.endpoints(), root = source.root(), "starting the provider");
                             let report = Reporter { name, generation, tx: tx.clone() };
-                            let task = tokio::spawn(watch(*kind, cfg.clone(), report));
-                            running.insert(name, Running { config: cfg.clone(), generation, task });
+                            let task = tokio::spawn(watch(source.clone(), report));
+                            running.insert(name, Running { config: source.clone(), generation, task });
                         }
                         last_keys.retain(|name, _| running.contains_key(name));
                         for (name, keys) in &last_keys {
@@ -271,7 +305,7 @@ async fn lead(c: Arc<Controller>) {
                 }
                 for (name, generation, news) in batch {
                     if running.get(name).is_some_and(|r| r.generation == generation) {
-                        if matches!(news, News::Keys(_)) {
+                        if matches!(news, News::Keys(_) | News::Config(_)) {
                             last_keys.insert(name, news.clone());
                         }
                         pending.insert(name, news);
@@ -297,11 +331,10 @@ enum Outcome {
 }
 
 /// Commits a provider's news: its new configuration, or its failure.
-async fn commit(c: &Arc<Controller>, name: &'static str, config: &KvProvider, news: News) {
-    let keys = match news {
-        News::Failed(why) => return failed(c, name, why).await,
-        News::Keys(keys) => keys,
-    };
+async fn commit(c: &Arc<Controller>, name: &'static str, source: &Source, news: News) {
+    if let News::Failed(why) = news {
+        return failed(c, name, why).await;
+    }
     let origin = Origin::system(format!("provider {name}"));
     for attempt in 0..5 {
         let read = c.db.read(|v| Ok((v.config_version()?, v.config()?, v.providers()?)));
@@ -309,9 +342,9 @@ async fn commit(c: &Arc<Controller>, name: &'static str, config: &KvProvider, ne
             Ok(r) => r,
             Err(e) => return tracing::warn!(provider = name, error = %e, "reading the state"),
         };
-        let root = config.root().to_string();
-        let keys = keys.clone();
-        let outcome = c.parse(move || evaluate(name, &root, &keys, deployed.map(|d| d.document), &records)).await;
+        let root = source.root().to_string();
+        let news = news.clone();
+        let outcome = c.parse(move || evaluate(name, &root, &news, deployed.map(|d| d.document), &records)).await;
         let update = match outcome {
             Err(e) => return tracing::warn!(provider = name, error = %e, "evaluating the provider's configuration"),
             Ok(Outcome::Refused(why)) => return failed(c, name, why).await,
@@ -339,13 +372,17 @@ async fn commit(c: &Arc<Controller>, name: &'static str, config: &KvProvider, ne
 fn evaluate(
     name: &str,
     root: &str,
-    keys: &[(String, String)],
+    news: &News,
     deployed: Option<String>,
     records: &[state::ProviderRecord],
 ) -> Result<Outcome, ApiError> {
-    let dynamic = match from_kv(root, keys.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-        Ok(d) => d,
-        Err(e) => return Ok(Outcome::Refused(format!("the keys do not form a configuration: {e}"))),
+    let dynamic = match news {
+        News::Keys(keys) => match from_kv(root, keys.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(d) => d,
+            Err(e) => return Ok(Outcome::Refused(format!("the keys do not form a configuration: {e}"))),
+        },
+        News::Config(config) => (**config).clone(),
+        News::Failed(why) => return Ok(Outcome::Refused(why.clone())),
     };
     let document = serde_json::to_string(&dynamic).map_err(internal)?;
     // What a deploy may carry, a provider may too: the Raft log refuses larger entries.
@@ -407,7 +444,7 @@ impl Controller {
         let (config, records) = self.db.read(|v| Ok((v.config()?, v.providers()?)))?;
         let wanted = wanted(config.as_ref().map(|c| c.document.as_str()));
         let mut providers = Vec::new();
-        for (name, (_, cfg)) in &wanted {
+        for (name, source) in &wanted {
             let rec = records.iter().find(|r| r.name == *name);
             let status = match rec {
                 Some(r) if r.error.is_some() => "error",
@@ -416,8 +453,8 @@ impl Controller {
             };
             providers.push(ProviderInfo {
                 name: name.to_string(),
-                endpoints: cfg.endpoints.clone(),
-                root_key: cfg.root().to_string(),
+                endpoints: source.endpoints(),
+                root_key: source.root().to_string(),
                 status: status.into(),
                 summary: rec.map(|r| r.summary.clone()).unwrap_or_default(),
                 last_change: rec.and_then(|r| r.changed_at).map(state::rfc3339),

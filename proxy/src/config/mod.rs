@@ -78,6 +78,12 @@ pub fn load_dynamic(text: &str, format: Format) -> Result<DynamicConfig, ConfigE
     Ok(config)
 }
 
+/// Parses a dynamic configuration without validating it, for a caller that merges it with
+/// others (the files of `providers.file`) and validates the whole.
+pub fn parse_dynamic(text: &str, format: Format) -> Result<DynamicConfig, ParseError> {
+    load::parse(text, format)
+}
+
 /// Parses and validates a static configuration (entry points, providers).
 pub fn load_static(text: &str, format: Format) -> Result<StaticConfig, ConfigError> {
     let config: StaticConfig = load::parse(text, format)?;
@@ -98,6 +104,13 @@ pub fn load_document(text: &str, format: Format) -> Result<ConfigDocument, Confi
 /// [`ConfigDocument::validate`].
 pub fn parse_document(text: &str, format: Format) -> Result<ConfigDocument, ParseError> {
     load::parse(text, format)
+}
+
+/// Reads a combined document from a file, choosing the format by extension, without
+/// validating it.
+pub fn parse_file(path: &Path) -> Result<ConfigDocument, ConfigError> {
+    let (text, format) = load::read_file(path)?;
+    Ok(parse_document(&text, format)?)
 }
 
 /// Reads a combined document from a file, choosing the format by extension.

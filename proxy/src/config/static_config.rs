@@ -330,6 +330,12 @@ pub struct Providers {
 }
 
 impl Providers {
+    /// The names of the providers configured (`file`, `consul`, `etcd`, `redis`).
+    pub fn names(&self) -> Vec<&'static str> {
+        let file = self.file.as_ref().map(|_| "file");
+        file.into_iter().chain(self.kv().into_iter().map(|(k, _)| k.name())).collect()
+    }
+
     /// The KV providers configured, by their provider name (`etcd`, `consul`, `redis`).
     pub fn kv(&self) -> Vec<(KvKind, &KvProvider)> {
         [(KvKind::Consul, &self.consul), (KvKind::Etcd, &self.etcd), (KvKind::Redis, &self.redis)]
