@@ -111,3 +111,51 @@ fn deploy_remotely_and_read_back_what_is_deployed() {
     });
     assert_eq!(body, "hello");
 }
+
+/// `get providers`: each provider, what it gave, and why one fails (etcd unreachable: nothing
+/// listens on the port it names). Consul is the testkit's stand-in (no Consul binary here).
+#[test]
+fn get_providers_shows_each_provider_and_why_one_fails() {
+    let backend = Backend::start("kv");
+    let consul = traefikee_testkit::consul::ConsulKv::start("127.0.0.1", Some("acl-token-1"));
+    consul.put("traefik/http/routers/kv/rule", "Host(`kv.test`)");
+    consul.put("traefik/http/routers/kv/service", "kv");
+    consul.put("traefik/http/services/kv/loadbalancer/servers/0/url", &backend.url());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let mut c = cluster();
+    let ids = c.start_control_plane(&["p1"]);
+    let laptop = Laptop::new();
+    connect(&c, &laptop, ids[0]).success();
+    let file = laptop.path().join("providers.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "entryPoints:\n  web:\n    address: ':18090'\nproviders:\n  consul:\n    endpoints: ['{}']\n    token: acl-token-1\n  etcd:\n    endpoints: ['{closed}']\n",
+            consul.addr
+        ),
+    )
+    .unwrap();
+    laptop.ctl(&["deploy", &format!("--configfile={}", file.display())]).success();
+    wait_for(Duration::from_secs(20), "consul ok and etcd failing", || {
+        let run = laptop.ctl(&["get", "providers", "-o", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).ok()?;
+        let status = |name: &str| {
+            v["providers"]
+                .as_array()?
+                .iter()
+                .find(|p| p["name"] == name)
+                .and_then(|p| p["status"].as_str().map(str::to_string))
+        };
+        (status("consul")? == "ok" && status("etcd")? == "error").then_some(())
+    });
+    let table = laptop.ctl(&["get", "providers"]).success();
+    let mut settings = insta::Settings::clone_current();
+    for (from, to) in filters() {
+        settings.add_filter(from, to);
+    }
+    settings.add_filter(r"\[IP\]:\d+", "[IP]:[PORT]");
+    // Column widths follow the values the filters replace.
+    settings.add_filter(r"(?m) +$", "");
+    settings.add_filter(r" {2,}", "  ");
+    settings.bind(|| insta::assert_snapshot!("get_providers", table.stdout));
+}

@@ -206,11 +206,9 @@ pub fn providers_table(list: &ProviderList) -> String {
     for p in &list.providers {
         if let Some(e) = &p.error {
             let since = p.failing_since.as_deref().map(|s| format!(" since {}", escape(s))).unwrap_or_default();
-            out.push_str(&format!(
-                "{} fails{since}: {}\n  (what it gave before keeps running)\n",
-                escape(&p.name),
-                escape(e)
-            ));
+            let kept =
+                if p.version.is_some() { "what it gave before keeps running" } else { "it has given nothing yet" };
+            out.push_str(&format!("{} fails{since}: {}\n  ({kept})\n", escape(&p.name), escape(e)));
         }
     }
     out

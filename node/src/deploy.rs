@@ -62,8 +62,10 @@ pub fn running_document(deployed: Option<&str>, parts: &Parts) -> Result<String,
             .map_err(|e| ApiError::internal(format!("the deployed configuration no longer loads: {e}")))?,
         None => ConfigDocument::default(),
     };
-    let merged = merge(doc, parts)
+    let mut merged = merge(doc, parts)
         .map_err(|e| ApiError::internal(format!("the providers' configurations do not merge: {e}")))?;
+    // Proxies need none of it, and it holds the stores' credentials.
+    merged.static_config.providers = None;
     merged.to_text(Format::Json).map_err(|e| ApiError::internal(e.to_string()))
 }
 

@@ -72,6 +72,18 @@ impl ConsulKv {
     pub fn delete(&self, key: &str) {
         delete(&self.shared, key, false);
     }
+
+    /// Makes the index go backwards, as Consul's does after a snapshot restore or a new
+    /// cluster: clients must start their blocking queries over (Consul's documentation).
+    pub fn reset_index(&self) {
+        let mut store = self.shared.store.lock().unwrap();
+        store.index = 1;
+        for entry in store.keys.values_mut() {
+            entry.1 = 1;
+            entry.2 = 1;
+        }
+        self.shared.changed.send_replace(1);
+    }
 }
 
 impl Drop for ConsulKv {

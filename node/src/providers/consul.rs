@@ -12,9 +12,10 @@ use traefikee_proxy::config::KvProvider;
 
 use super::{describe, endpoint_url, http_client, Backoff, News, Reporter};
 
-/// How long a blocking query waits at most (Consul's default is 5 minutes; shorter finds a
-/// dead connection sooner).
-const WAIT: &str = "30s";
+/// How long a blocking query waits at most (Consul's default is 5 minutes). Shorter finds a
+/// dead connection, or an index that went backwards (a restored Consul answers nothing new
+/// until the wait ends), sooner.
+const WAIT: &str = "10s";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -66,7 +67,7 @@ async fn read(
 
 /// Reads and watches until something fails.
 pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backoff) -> Result<(), String> {
-    let http = http_client(config, Duration::from_secs(45))?;
+    let http = http_client(config, Duration::from_secs(25))?;
     let token = config.token.as_deref();
     let path = format!("/v1/kv/{}/", config.root());
     let mut errors = Vec::new();

@@ -16,6 +16,10 @@ use super::{describe, endpoint_url, http_client, Backoff, News, Reporter};
 /// With no event for this long, the tree is read again (a watch on a connection that died
 /// silently would otherwise wait forever).
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
+/// A read or an authentication that takes longer fails (and is retried).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// A watch message larger than this is not etcd's.
+const MAX_MESSAGE: usize = 64 << 20;
 
 /// The end of the range of keys starting with `prefix` (etcd's `clientv3.GetPrefixRangeEnd`).
 fn prefix_end(prefix: &[u8]) -> Vec<u8> {
@@ -38,8 +42,12 @@ struct Etcd {
 }
 
 impl Etcd {
-    async fn call(&self, path: &str, body: Value) -> Result<reqwest::Response, String> {
+    /// A request; `timeout` bounds it, except for a watch, which stays open.
+    async fn call(&self, path: &str, body: Value, timeout: Option<Duration>) -> Result<reqwest::Response, String> {
         let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(timeout) = timeout {
+            req = req.timeout(timeout);
+        }
         if let Some(token) = &self.token {
             req = req.header("Authorization", token);
         }
@@ -58,7 +66,8 @@ impl Etcd {
 
     /// Every key under the root, and the revision they were read at.
     async fn range(&self) -> Result<(Vec<(String, String)>, i64), String> {
-        let resp = self.call("/v3/kv/range", json!({"key": self.key, "range_end": self.range_end})).await?;
+        let body = json!({"key": self.key, "range_end": self.range_end});
+        let resp = self.call("/v3/kv/range", body, Some(REQUEST_TIMEOUT)).await?;
         let body: Value = resp.json().await.map_err(|e| format!("etcd at {}: {}", self.base, describe(&e)))?;
         let revision = revision(&body["header"]);
         let mut keys = Vec::new();
@@ -78,7 +87,7 @@ impl Etcd {
         let create = json!({"create_request": {
             "key": self.key, "range_end": self.range_end, "start_revision": revision + 1,
         }});
-        let mut resp = self.call("/v3/watch", create).await?;
+        let mut resp = self.call("/v3/watch", create, None).await?;
         let mut buffer = Vec::new();
         loop {
             let chunk = match tokio::time::timeout(RESYNC_EVERY, resp.chunk()).await {
@@ -89,6 +98,9 @@ impl Etcd {
                 Ok(Err(e)) => return Err(format!("etcd at {}: the watch broke: {}", self.base, describe(&e))),
             };
             buffer.extend_from_slice(&chunk);
+            if buffer.len() > MAX_MESSAGE {
+                return Err(format!("etcd at {}: a watch message over {} MiB", self.base, MAX_MESSAGE >> 20));
+            }
             let mut stream = serde_json::Deserializer::from_slice(&buffer).into_iter::<Value>();
             let mut consumed = 0;
             while let Some(Ok(message)) = stream.next() {
@@ -127,7 +139,7 @@ async fn connect(config: &KvProvider, endpoint: &str) -> Result<Etcd, String> {
     };
     if let Some(user) = &config.username {
         let body = json!({"name": user, "password": config.password.clone().unwrap_or_default()});
-        let resp = etcd.call("/v3/auth/authenticate", body).await?;
+        let resp = etcd.call("/v3/auth/authenticate", body, Some(REQUEST_TIMEOUT)).await?;
         let answer: Value = resp.json().await.map_err(|e| format!("etcd at {}: {}", etcd.base, describe(&e)))?;
         let token =
             answer["token"].as_str().ok_or_else(|| format!("etcd at {} gave no token for {user}", etcd.base))?;

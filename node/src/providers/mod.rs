@@ -156,20 +156,23 @@ pub fn http_client(config: &KvProvider, timeout: Duration) -> Result<reqwest::Cl
     builder.build().map_err(|e| format!("cannot make an HTTP client: {e}"))
 }
 
-/// The message of a request error, with its causes (reqwest's own is only "error sending
-/// request").
+/// The message of a request error: what failed and its root cause (reqwest's own message is
+/// only "error sending request for url ...").
 pub fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
+    let mut root: &dyn std::error::Error = e;
+    while let Some(source) = root.source() {
+        root = source;
     }
-    text
+    let what = if e.is_connect() {
+        "cannot connect"
+    } else if e.is_timeout() {
+        "no answer in time"
+    } else if e.is_decode() || e.is_body() {
+        "unreadable answer"
+    } else {
+        "request failed"
+    };
+    format!("{what}: {root}")
 }
 
 /// Starts the provider runner of a controller: it runs the providers while this controller

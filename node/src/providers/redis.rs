@@ -14,6 +14,8 @@ use super::{Backoff, News, Reporter};
 
 /// How often the keys are read without a notification.
 const POLL_EVERY: Duration = Duration::from_secs(5);
+/// A full read that takes longer fails (and is retried).
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Keys asked per `MGET`.
 const BATCH: usize = 500;
 
@@ -107,7 +109,10 @@ pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backo
     let mut notifications = pubsub.on_message();
     let mut last = None;
     loop {
-        let keys = read(&mut con, root).await.map_err(|e| format!("{e} (at {endpoint})"))?;
+        let keys = tokio::time::timeout(READ_TIMEOUT, read(&mut con, root))
+            .await
+            .map_err(|_| format!("redis at {endpoint}: no answer within {} s", READ_TIMEOUT.as_secs()))?
+            .map_err(|e| format!("{e} (at {endpoint})"))?;
         backoff.reset();
         if last.as_ref() != Some(&keys) {
             report.send(News::Keys(Arc::new(keys.clone()))).await;

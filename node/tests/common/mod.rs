@@ -98,6 +98,20 @@ pub fn controller_and_data_node(c: &mut Cluster, controller: &str, proxy: &str) 
     (ids[0], p)
 }
 
+/// Starts control nodes named `controllers` and data nodes named `proxies` joined to the
+/// first, and waits until all are listed; their machine numbers.
+pub fn cluster_of(c: &mut Cluster, controllers: &[&str], proxies: &[&str]) -> (Vec<usize>, Vec<usize>) {
+    let ctl = c.start_control_plane(controllers);
+    let (_, data_token) = c.node(ctl[0]).tokens();
+    let dns: Vec<usize> = proxies.iter().map(|n| c.add(n)).collect();
+    for &d in &dns {
+        let args = c.data_node_args(d, &[ctl[0]], &data_token);
+        c.node_mut(d).start(args);
+    }
+    c.wait_members(ctl[0], ctl.len() + dns.len(), Duration::from_secs(30));
+    (ctl, dns)
+}
+
 /// A TCP port free on `ip` right now.
 pub fn free_port(ip: &str) -> u16 {
     let listener = std::net::TcpListener::bind(format!("{ip}:0")).unwrap();
