@@ -68,7 +68,7 @@ fn kv_providers_route_on_every_proxy_keep_the_last_good_state_and_follow_the_lea
     let proxies: Vec<SocketAddr> = dns.iter().map(|&d| format!("{}:{PORT}", c.node(d).ip).parse().unwrap()).collect();
 
     let config = format!(
-        "entryPoints:\n  web:\n    address: ':{PORT}'\nproviders:\n  etcd:\n    endpoints: ['{}']\n  redis:\n    endpoints: ['{}']\n    rootKey: apps\n  consul:\n    endpoints: ['{}']\n    token: {TOKEN}\nhttp:\n  middlewares:\n    tag:\n      headers:\n        customResponseHeaders:\n          X-Tag: from-file\n",
+        "entryPoints:\n  web:\n    address: ':{PORT}'\nproviders:\n  etcd:\n    endpoints: ['127.0.0.1:1', '{}']\n  redis:\n    endpoints: ['{}']\n    rootKey: apps\n  consul:\n    endpoints: ['{}']\n    token: {TOKEN}\nhttp:\n  middlewares:\n    tag:\n      headers:\n        customResponseHeaders:\n          X-Tag: from-file\n",
         etcd.endpoint, redis.endpoint, consul.addr
     );
     let file = c.dir.path().join("providers.yml");
@@ -76,7 +76,8 @@ fn kv_providers_route_on_every_proxy_keep_the_last_good_state_and_follow_the_lea
     let run = c.node(ctl[0]).local(&["deploy", &format!("--configfile={}", file.display()), "--wait"]).success();
     assert!(run.stdout.contains("run version"), "{}", run.stdout);
 
-    // Routes written in each store reach both proxies, through a middleware of the file.
+    // Routes written in each store reach both proxies, through a middleware of the file (etcd
+    // through its second endpoint: nothing listens on the first).
     for (k, v) in route("traefik", "e", "etcd.test", &backend) {
         assert!(etcd.put(&k, &v));
     }
@@ -113,6 +114,9 @@ fn kv_providers_route_on_every_proxy_keep_the_last_good_state_and_follow_the_lea
     let config = rt.block_on(common::local(&c, ctl[2]).config()).unwrap();
     assert!(config.providers["etcd"]["http"]["routers"]["e"].is_object(), "{:?}", config.providers);
     assert!(config.document["http"]["routers"].is_null(), "{}", config.document);
+    // ...and not the stores' credentials.
+    assert_eq!(config.document["providers"]["consul"]["token"], "[redacted]");
+    assert!(!serde_json::to_string(&config).unwrap().contains(TOKEN));
 
     // A key tree that is not a configuration is refused with the key named; the route stays.
     assert!(etcd.put("traefik/http/routers/e/priority", "high"));
@@ -157,7 +161,15 @@ fn kv_providers_route_on_every_proxy_keep_the_last_good_state_and_follow_the_lea
         || served("consul2.test").then_some(()),
         || format!("consul2.test is not served after the failover: {:?}\n{}", providers(&c, survivor), c.all_logs()),
     );
-    // Consul's index goes backwards (a restored Consul): the provider starts over, no gap.
+    // A route deleted from Consul leaves the proxies.
+    for (k, _) in route("traefik", "k2", "consul2.test", &backend) {
+        consul.delete(&k);
+    }
+    wait_for(Duration::from_secs(20), "consul2.test to leave", || {
+        proxies.iter().all(|&p| ask(p, "consul2.test").is_some_and(|(s, _, _)| s == 404)).then_some(())
+    });
+    // Consul's index goes backwards (a restored Consul): the routes written after it still
+    // arrive, with nothing lost.
     consul.reset_index();
     for (k, v) in route("traefik", "k3", "consul3.test", &backend) {
         consul.put(&k, &v);
@@ -176,7 +188,7 @@ fn kv_providers_route_on_every_proxy_keep_the_last_good_state_and_follow_the_lea
     wait_for(Duration::from_secs(20), "redis.test to leave", || {
         proxies.iter().all(|&p| ask(p, "redis.test").is_some_and(|(s, _, _)| s == 404)).then_some(())
     });
-    assert!(served("etcd.test") && served("consul2.test"));
+    assert!(served("etcd.test") && served("consul3.test"));
 }
 
 /// The on-premise guide's deploy, with TraefikEE v1's flags, is taken as written. A route
@@ -268,7 +280,12 @@ fn the_file_provider_reads_the_leaders_directory_and_follows_its_edits() {
             backend.url()
         )
     };
-    std::fs::write(dir.join("site.yml"), routes("one.test")).unwrap();
+    // Laid out as a Kubernetes ConfigMap mount: the file is a link into a hidden directory,
+    // which a hidden link points at too; each file is read once.
+    std::fs::create_dir(dir.join("..2026_12_02")).unwrap();
+    std::fs::write(dir.join("..2026_12_02/site.yml"), routes("one.test")).unwrap();
+    std::os::unix::fs::symlink("..2026_12_02", dir.join("..data")).unwrap();
+    std::os::unix::fs::symlink("..data/site.yml", dir.join("site.yml")).unwrap();
     let main = c.dir.path().join("main.yml");
     std::fs::write(
         &main,
@@ -284,7 +301,7 @@ fn the_file_provider_reads_the_leaders_directory_and_follows_its_edits() {
     );
 
     // An edit is followed.
-    std::fs::write(dir.join("site.yml"), routes("two.test")).unwrap();
+    std::fs::write(dir.join("..2026_12_02/site.yml"), routes("two.test")).unwrap();
     wait_for(Duration::from_secs(20), "the edit to be served", || serves("two.test").then_some(()));
     assert!(ask(proxy, "one.test").is_some_and(|(s, _, _)| s == 404));
 

@@ -206,12 +206,19 @@ fn file_provider(
 }
 
 fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
+    // Hidden entries are skipped, and a symbolic link to a directory is not followed: a
+    // Kubernetes ConfigMap mount (`..data` -> `..2024_...`, beside links to its files) would
+    // load each file two or three times.
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+        .collect();
     entries.sort();
-    for p in entries {
-        if p.is_dir() {
+    for (p, is_dir) in entries {
+        if is_dir {
             collect_dir(&p, out)?;
-        } else if Format::from_path(&p).is_some() {
+        } else if Format::from_path(&p).is_some() && p.is_file() {
             out.push(p);
         }
     }

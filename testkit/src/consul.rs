@@ -32,6 +32,9 @@ struct Store {
     keys: BTreeMap<String, (Vec<u8>, u64, u64)>,
     /// The raft index of the last write (Consul's `X-Consul-Index` for a deleted prefix).
     index: u64,
+    /// Deleted keys and the index of their deletion: Consul keeps tombstones, so a blocking
+    /// query on a prefix wakes when a key under it is deleted.
+    tombstones: BTreeMap<String, u64>,
 }
 
 struct Shared {
@@ -78,6 +81,7 @@ impl ConsulKv {
     pub fn reset_index(&self) {
         let mut store = self.shared.store.lock().unwrap();
         store.index = 1;
+        store.tombstones.clear();
         for entry in store.keys.values_mut() {
             entry.1 = 1;
             entry.2 = 1;
@@ -100,6 +104,7 @@ fn put(shared: &Shared, key: &str, value: Vec<u8>) -> u64 {
     let index = store.index;
     let create = store.keys.get(key).map_or(index, |(_, c, _)| *c);
     store.keys.insert(key.to_string(), (value, create, index));
+    store.tombstones.remove(key);
     shared.changed.send_replace(index);
     index
 }
@@ -107,10 +112,15 @@ fn put(shared: &Shared, key: &str, value: Vec<u8>) -> u64 {
 fn delete(shared: &Shared, key: &str, recurse: bool) {
     let mut store = shared.store.lock().unwrap();
     store.index += 1;
-    if recurse {
-        store.keys.retain(|k, _| !k.starts_with(key));
+    let index = store.index;
+    let gone: Vec<String> = if recurse {
+        store.keys.keys().filter(|k| k.starts_with(key)).cloned().collect()
     } else {
-        store.keys.remove(key);
+        store.keys.keys().filter(|k| *k == key).cloned().collect()
+    };
+    for k in gone {
+        store.keys.remove(&k);
+        store.tombstones.insert(k, index);
     }
     shared.changed.send_replace(store.index);
 }
@@ -157,7 +167,12 @@ fn covered(store: &Store, key: &str, recurse: bool) -> (Vec<Entry>, u64) {
     } else {
         store.keys.get(key).map(|v| (key.to_string(), v.0.clone(), v.1, v.2)).into_iter().collect()
     };
-    let index = entries.iter().map(|e| e.3).max().unwrap_or(store.index);
+    let deleted = if recurse {
+        store.tombstones.range(key.to_string()..).take_while(|(k, _)| k.starts_with(key)).map(|(_, i)| *i).max()
+    } else {
+        store.tombstones.get(key).copied()
+    };
+    let index = entries.iter().map(|e| e.3).chain(deleted).max().unwrap_or(store.index);
     (entries, index)
 }
 

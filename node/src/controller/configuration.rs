@@ -102,7 +102,7 @@ impl Controller {
             deployed_at: state::rfc3339(rec.deployed_at),
             deployed_by: rec.deployed_by,
             summary: rec.summary,
-            document: serde_json::from_str(&rec.document).map_err(internal)?,
+            document: redact(serde_json::from_str(&rec.document).map_err(internal)?),
             providers: records
                 .into_iter()
                 .filter_map(|r| Some((r.name, serde_json::from_str(r.document.as_deref()?))))
@@ -141,4 +141,21 @@ impl Controller {
         result.version = self.write(self.origin_of(caller), Command::Restore(Box::new(restore))).await?;
         Ok(result)
     }
+}
+
+/// What `get config` shows of the stores' credentials (`providers.*.password`, `token`): that
+/// they are set, not what they are. They stay in the replicated state and in backups.
+pub const REDACTED: &str = "[redacted]";
+
+fn redact(mut document: serde_json::Value) -> serde_json::Value {
+    if let Some(providers) = document.get_mut("providers").and_then(|p| p.as_object_mut()) {
+        for provider in providers.values_mut().filter_map(|p| p.as_object_mut()) {
+            for secret in ["password", "token"] {
+                if let Some(value) = provider.get_mut(secret) {
+                    *value = serde_json::Value::String(REDACTED.into());
+                }
+            }
+        }
+    }
+    document
 }

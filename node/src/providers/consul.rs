@@ -10,7 +10,7 @@ use base64::Engine;
 use serde::Deserialize;
 use traefikee_proxy::config::KvProvider;
 
-use super::{describe, endpoint_url, http_client, Backoff, News, Reporter};
+use super::{describe, endpoint_url, http_client, read_body, Backoff, News, Reporter};
 
 /// How long a blocking query waits at most (Consul's default is 5 minutes). Shorter finds a
 /// dead connection, or an index that went backwards (a restored Consul answers nothing new
@@ -41,15 +41,22 @@ async fn read(
     let resp = req.send().await.map_err(|e| format!("consul at {url}: {}", describe(&e)))?;
     let status = resp.status();
     let next = resp.headers().get("X-Consul-Index").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let filtered = resp.headers().get("X-Consul-Results-Filtered-By-ACLs").is_some_and(|v| v.as_bytes() == b"true");
+    if filtered {
+        // Not "nothing there": the token may not read (all of) it.
+        return Err(format!("consul at {url}: the ACL token may not read every key under the root"));
+    }
     if status == reqwest::StatusCode::NOT_FOUND {
         // Nothing under the prefix (yet).
         return Ok((Vec::new(), next.unwrap_or(0)));
     }
+    let body = read_body(resp, &format!("consul at {url}")).await?;
     if !status.is_success() {
-        let text = resp.text().await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
         return Err(format!("consul at {url} answered {status}: {}", text.trim()));
     }
-    let entries: Vec<Entry> = resp.json().await.map_err(|e| format!("consul at {url}: {}", describe(&e)))?;
+    let entries: Vec<Entry> =
+        serde_json::from_slice(&body).map_err(|e| format!("consul at {url}: unreadable answer: {e}"))?;
     let mut keys = Vec::with_capacity(entries.len());
     for e in entries {
         let value = match e.value {

@@ -11,13 +11,15 @@ use base64::Engine;
 use serde_json::{json, Value};
 use traefikee_proxy::config::KvProvider;
 
-use super::{describe, endpoint_url, http_client, Backoff, News, Reporter};
+use super::{describe, endpoint_url, http_client, read_body, Backoff, News, Reporter};
 
 /// With no event for this long, the tree is read again (a watch on a connection that died
 /// silently would otherwise wait forever).
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
 /// A read or an authentication that takes longer fails (and is retried).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// The least time between two reads when watches end without an event.
+const MIN_RESYNC: Duration = Duration::from_millis(500);
 /// A watch message larger than this is not etcd's.
 const MAX_MESSAGE: usize = 64 << 20;
 
@@ -36,25 +38,57 @@ fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 struct Etcd {
     http: reqwest::Client,
     base: String,
-    token: Option<String>,
+    /// User name and password, when etcd's authentication is on.
+    credentials: Option<(String, String)>,
+    /// The token they gave; etcd's simple tokens expire (5 minutes by default): a request
+    /// refused with 401 authenticates again once.
+    token: std::sync::Mutex<Option<String>>,
     key: String,
     range_end: String,
 }
 
 impl Etcd {
+    async fn authenticate(&self) -> Result<(), String> {
+        let Some((user, password)) = &self.credentials else { return Ok(()) };
+        let body = json!({"name": user, "password": password});
+        let resp = self.send("/v3/auth/authenticate", &body, Some(REQUEST_TIMEOUT), false).await?;
+        let answer: Value = serde_json::from_slice(&read_body(resp, &self.base).await?)
+            .map_err(|e| format!("etcd at {}: unreadable answer: {e}", self.base))?;
+        let token =
+            answer["token"].as_str().ok_or_else(|| format!("etcd at {} gave no token for {user}", self.base))?;
+        *self.token.lock().map_err(|_| "etcd token lock poisoned".to_string())? = Some(token.to_string());
+        Ok(())
+    }
+
     /// A request; `timeout` bounds it, except for a watch, which stays open.
     async fn call(&self, path: &str, body: Value, timeout: Option<Duration>) -> Result<reqwest::Response, String> {
-        let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
+        self.send(path, &body, timeout, self.credentials.is_some()).await
+    }
+
+    async fn send(
+        &self,
+        path: &str,
+        body: &Value,
+        timeout: Option<Duration>,
+        reauthenticate: bool,
+    ) -> Result<reqwest::Response, String> {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
         if let Some(timeout) = timeout {
             req = req.timeout(timeout);
         }
-        if let Some(token) = &self.token {
+        let token = self.token.lock().ok().and_then(|t| t.clone());
+        if let Some(token) = token {
             req = req.header("Authorization", token);
         }
         let resp = req.send().await.map_err(|e| format!("etcd at {}: {}", self.base, describe(&e)))?;
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED && reauthenticate {
+            // (Boxed: authenticating sends a request too.)
+            Box::pin(self.authenticate()).await?;
+            return Box::pin(self.send(path, body, timeout, false)).await;
+        }
         if !resp.status().is_success() {
             let status = resp.status();
-            let text = resp.text().await.unwrap_or_default();
+            let text = String::from_utf8_lossy(&read_body(resp, &self.base).await.unwrap_or_default()).into_owned();
             let message = serde_json::from_str::<Value>(&text)
                 .ok()
                 .and_then(|v| v.get("message").or_else(|| v.get("error")).and_then(Value::as_str).map(str::to_string))
@@ -68,7 +102,8 @@ impl Etcd {
     async fn range(&self) -> Result<(Vec<(String, String)>, i64), String> {
         let body = json!({"key": self.key, "range_end": self.range_end});
         let resp = self.call("/v3/kv/range", body, Some(REQUEST_TIMEOUT)).await?;
-        let body: Value = resp.json().await.map_err(|e| format!("etcd at {}: {}", self.base, describe(&e)))?;
+        let body: Value = serde_json::from_slice(&read_body(resp, &self.base).await?)
+            .map_err(|e| format!("etcd at {}: unreadable answer: {e}", self.base))?;
         let revision = revision(&body["header"]);
         let mut keys = Vec::new();
         for kv in body["kvs"].as_array().map(Vec::as_slice).unwrap_or_default() {
@@ -82,8 +117,9 @@ impl Etcd {
         Ok((keys, revision))
     }
 
-    /// Waits until something under the root changes after `revision` (or the watch ends).
-    async fn wait_for_change(&self, revision: i64) -> Result<(), String> {
+    /// Waits until something under the root changes after `revision` (true), or the watch
+    /// ends without saying (false).
+    async fn wait_for_change(&self, revision: i64) -> Result<bool, String> {
         let create = json!({"create_request": {
             "key": self.key, "range_end": self.range_end, "start_revision": revision + 1,
         }});
@@ -91,10 +127,10 @@ impl Etcd {
         let mut buffer = Vec::new();
         loop {
             let chunk = match tokio::time::timeout(RESYNC_EVERY, resp.chunk()).await {
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(false),
                 Ok(Ok(Some(chunk))) => chunk,
                 // The watch ended: read again.
-                Ok(Ok(None)) => return Ok(()),
+                Ok(Ok(None)) => return Ok(false),
                 Ok(Err(e)) => return Err(format!("etcd at {}: the watch broke: {}", self.base, describe(&e))),
             };
             buffer.extend_from_slice(&chunk);
@@ -112,7 +148,7 @@ impl Etcd {
                 let events = result["events"].as_array().is_some_and(|e| !e.is_empty());
                 let canceled = result["canceled"].as_bool() == Some(true);
                 if events || canceled {
-                    return Ok(());
+                    return Ok(true);
                 }
             }
             buffer.drain(..consumed);
@@ -125,53 +161,51 @@ fn revision(header: &Value) -> i64 {
     header["revision"].as_str().and_then(|r| r.parse().ok()).or_else(|| header["revision"].as_i64()).unwrap_or(0)
 }
 
-async fn connect(config: &KvProvider, endpoint: &str) -> Result<Etcd, String> {
+/// Connects to one endpoint and reads the tree once, to know that it works.
+async fn connect(config: &KvProvider, endpoint: &str) -> Result<(Etcd, (Vec<(String, String)>, i64)), String> {
     // A watch request stays open: no overall timeout, the resync bounds it.
     let http = http_client(config, Duration::from_secs(24 * 3600))?;
-    let base = endpoint_url(endpoint, config.tls.is_some());
     let prefix = format!("{}/", config.root());
-    let mut etcd = Etcd {
+    let etcd = Etcd {
         http,
-        base,
-        token: None,
+        base: endpoint_url(endpoint, config.tls.is_some()),
+        credentials: config.username.clone().map(|u| (u, config.password.clone().unwrap_or_default())),
+        token: std::sync::Mutex::new(None),
         key: B64.encode(prefix.as_bytes()),
         range_end: B64.encode(prefix_end(prefix.as_bytes())),
     };
-    if let Some(user) = &config.username {
-        let body = json!({"name": user, "password": config.password.clone().unwrap_or_default()});
-        let resp = etcd.call("/v3/auth/authenticate", body, Some(REQUEST_TIMEOUT)).await?;
-        let answer: Value = resp.json().await.map_err(|e| format!("etcd at {}: {}", etcd.base, describe(&e)))?;
-        let token =
-            answer["token"].as_str().ok_or_else(|| format!("etcd at {} gave no token for {user}", etcd.base))?;
-        etcd.token = Some(token.to_string());
-    }
-    Ok(etcd)
+    etcd.authenticate().await?;
+    let first = etcd.range().await?;
+    Ok((etcd, first))
 }
 
-/// Reads and watches until something fails.
+/// Reads and watches until something fails; the endpoints are tried in order.
 pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backoff) -> Result<(), String> {
     let mut errors = Vec::new();
-    let mut etcd = None;
+    let mut found = None;
     for endpoint in &config.endpoints {
         match connect(config, endpoint).await {
-            Ok(e) => {
-                etcd = Some(e);
+            Ok(f) => {
+                found = Some(f);
                 break;
             }
             Err(e) => errors.push(e),
         }
     }
-    let etcd = etcd.ok_or_else(|| errors.join("; "))?;
-    // A probe: the first range tells whether the endpoint works at all.
+    let (etcd, (mut keys, mut revision)) = found.ok_or_else(|| errors.join("; "))?;
     let mut last = None;
     loop {
-        let (keys, revision) = etcd.range().await?;
         backoff.reset();
         if last.as_ref() != Some(&keys) {
             report.send(News::Keys(Arc::new(keys.clone()))).await;
             last = Some(keys);
         }
-        etcd.wait_for_change(revision).await?;
+        let started = std::time::Instant::now();
+        if !etcd.wait_for_change(revision).await? {
+            // A watch that ends at once must not turn into a loop of reads.
+            tokio::time::sleep(MIN_RESYNC.saturating_sub(started.elapsed())).await;
+        }
+        (keys, revision) = etcd.range().await?;
     }
 }
 

@@ -156,6 +156,21 @@ pub fn http_client(config: &KvProvider, timeout: Duration) -> Result<reqwest::Cl
     builder.build().map_err(|e| format!("cannot make an HTTP client: {e}"))
 }
 
+/// The most a store's answer may hold: what a deploy may.
+const MAX_ANSWER: usize = traefikee_apiserver::MAX_BODY_BYTES;
+
+/// A store's answer, refused beyond [`MAX_ANSWER`] bytes.
+pub async fn read_body(mut resp: reqwest::Response, from: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{from}: {}", describe(&e)))? {
+        if out.len() + chunk.len() > MAX_ANSWER {
+            return Err(format!("{from}: an answer over {} MiB", MAX_ANSWER >> 20));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
 /// The message of a request error: what failed and its root cause (reqwest's own message is
 /// only "error sending request for url ...").
 pub fn describe(e: &reqwest::Error) -> String {
@@ -262,6 +277,9 @@ async fn lead(c: Arc<Controller>) {
                         seen_deploy = Some(config.as_ref().map(|c| c.version));
                         let wanted = wanted(config.as_ref().map(|c| c.document.as_str()));
                         running.retain(|name, r| wanted.get(name).is_some_and(|source| *source == r.config));
+                        // What a replaced watcher read says nothing of the new source.
+                        last_keys.retain(|name, _| running.contains_key(name));
+                        pending.retain(|name, _| running.contains_key(name));
                         for (name, source) in wanted.iter() {
                             if running.contains_key(name) {
                                 continue;
@@ -428,8 +446,19 @@ fn summary(d: &DynamicConfig) -> String {
     )
 }
 
+/// The longest failure message recorded (a store's error page may be long).
+const MAX_ERROR: usize = 2000;
+
 /// Records a provider's failure, once per distinct reason.
-async fn failed(c: &Arc<Controller>, name: &'static str, why: String) {
+async fn failed(c: &Arc<Controller>, name: &'static str, mut why: String) {
+    if why.len() > MAX_ERROR {
+        let mut end = MAX_ERROR;
+        while !why.is_char_boundary(end) {
+            end -= 1;
+        }
+        why.truncate(end);
+        why.push_str("...");
+    }
     let known = c.db.read(|v| v.provider(name)).ok().flatten().and_then(|r| r.error);
     if known.as_deref() == Some(why.as_str()) {
         return;

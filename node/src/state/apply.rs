@@ -368,6 +368,8 @@ fn provide(
                 return Ok((Response::Done, None));
             }
             db.delete(txn, &keys::provider(name))?;
+            // A deploy validated while its part was there must validate again.
+            put(db, txn, keys::PROVIDERS_VERSION, &providers_version.wrapping_add(1))?;
             done("provider.remove", format!("{name} is no longer configured; what it gave is forgotten"))
         }
     }

@@ -747,8 +747,10 @@ fn a_failing_provider_keeps_what_it_gave_until_it_is_removed() {
     let rec = sm.read(|v| v.provider("consul")).unwrap();
     assert_eq!((rec.error, rec.failed_since), (None, None));
 
+    let before = sm.read(|v| v.providers_version());
     sm.done(&req(consul.clone(), provide("consul", ProviderUpdate::Removed)));
     assert_eq!(sm.read(|v| v.provider("consul")), None);
+    assert_eq!(sm.read(|v| v.providers_version()), before + 1, "deploys validated with its part validate again");
     assert_eq!(sm.read(|v| v.providers()), vec![]);
     let actions = sm.audit_actions();
     for action in ["provider.update", "provider.error", "provider.healthy", "provider.remove"] {

@@ -198,6 +198,8 @@ impl<'de, 'n, 'a: 'n> Deserializer<'de> for NodeDe<'n, 'a> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
+            // A "folder" key with nothing under it (Consul's UI makes them): nothing there.
+            Node::Leaf("") => visitor.visit_unit(),
             Node::Leaf(v) => visitor.visit_str(v),
             Node::Branch(map) if !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok()) => {
                 self.deserialize_seq(visitor)
@@ -448,6 +450,12 @@ mod tests {
         // Directory keys with no value are ignored.
         let c = load(&[("traefik/", ""), ("traefik/http/", ""), ("traefik/http/routers/r/service", "s")]).unwrap();
         assert_eq!(c.http.routers["r"].service.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn an_empty_folder_key_is_an_empty_section() {
+        let c = load(&[("traefik/http/routers/", ""), ("traefik/http/services/", "")]).unwrap();
+        assert!(c.http.routers.is_empty() && c.http.services.is_empty());
     }
 
     #[test]

@@ -30,6 +30,17 @@ pub fn merge_providers(
     let mut errors = Vec::new();
     plain_names(&deployed.dynamic, &mut errors);
     qualify(&mut deployed.dynamic, FILE_PROVIDER);
+    // Entry points name middlewares and TLS options too (`http.middlewares: [auth@file]`).
+    for ep in deployed.static_config.entry_points.values_mut() {
+        if let Some(http) = ep.http.as_mut() {
+            http.middlewares.iter_mut().for_each(|m| *m = resolve(m, FILE_PROVIDER));
+            if let Some(options) = http.tls.as_mut().and_then(|t| t.options.as_mut()) {
+                if options != "default" {
+                    *options = resolve(options, FILE_PROVIDER);
+                }
+            }
+        }
+    }
     for (provider, part) in parts {
         plain_names(part, &mut errors);
         let mut part = (*part).clone();

@@ -102,6 +102,11 @@ impl Validator {
         for (i, e) in kv.endpoints.iter().enumerate() {
             if e.trim().is_empty() || e.contains(char::is_whitespace) {
                 self.err(format!("{path}.endpoints[{i}]"), format!("{e:?} is not a host:port or URL"));
+            } else if kind == KvKind::Redis && e.contains("://") && !e.starts_with("redis://") {
+                self.err(
+                    format!("{path}.endpoints[{i}]"),
+                    format!("{e:?}: only redis:// (or HOST:PORT) is implemented by traefikee; TLS to Redis is not"),
+                );
             }
         }
         let not_for = |set: bool, key: &str, for_whom: &str| {
