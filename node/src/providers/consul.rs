@@ -10,7 +10,7 @@ use base64::Engine;
 use serde::Deserialize;
 use traefikee_proxy::config::KvProvider;
 
-use super::{describe, endpoint_url, http_client, read_body, Backoff, News, Reporter};
+use super::{describe, endpoint_url, first_working, http_client, read_body, Backoff, News, Reporter};
 
 /// How long a blocking query waits at most (Consul's default is 5 minutes). Shorter finds a
 /// dead connection, or an index that went backwards (a restored Consul answers nothing new
@@ -77,26 +77,19 @@ pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backo
     let http = http_client(config, Duration::from_secs(25))?;
     let token = config.token.as_deref();
     let path = format!("/v1/kv/{}/", config.root());
-    let mut errors = Vec::new();
-    let mut found = None;
-    for endpoint in &config.endpoints {
+    let (url, (mut keys, mut index)) = first_working(&config.endpoints, |endpoint| {
         let url = format!("{}{path}", endpoint_url(endpoint, config.tls.is_some()));
-        match read(&http, &url, token, 0).await {
-            Ok(first) => {
-                found = Some((url, first));
-                break;
-            }
-            Err(e) => errors.push(e),
+        let http = &http;
+        async move {
+            let first = read(http, &url, token, 0).await?;
+            Ok((url, first))
         }
-    }
-    let (url, (mut keys, mut index)) = found.ok_or_else(|| errors.join("; "))?;
+    })
+    .await?;
     let mut last = None;
     loop {
         backoff.reset();
-        if last.as_ref() != Some(&keys) {
-            report.send(News::Keys(Arc::new(keys.clone()))).await;
-            last = Some(keys);
-        }
+        report.send_if_new(&mut last, News::Keys(Arc::new(keys))).await;
         let (next_keys, next) = read(&http, &url, token, index).await?;
         keys = next_keys;
         // Consul: an index lower than the previous one (or 0) means start over.

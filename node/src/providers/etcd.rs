@@ -11,7 +11,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use traefikee_proxy::config::KvProvider;
 
-use super::{describe, endpoint_url, http_client, read_body, Backoff, News, Reporter};
+use super::{describe, endpoint_url, first_working, http_client, read_body, Backoff, News, Reporter};
 
 /// With no event for this long, the tree is read again (a watch on a connection that died
 /// silently would otherwise wait forever).
@@ -181,25 +181,11 @@ async fn connect(config: &KvProvider, endpoint: &str) -> Result<(Etcd, (Vec<(Str
 
 /// Reads and watches until something fails; the endpoints are tried in order.
 pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backoff) -> Result<(), String> {
-    let mut errors = Vec::new();
-    let mut found = None;
-    for endpoint in &config.endpoints {
-        match connect(config, endpoint).await {
-            Ok(f) => {
-                found = Some(f);
-                break;
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    let (etcd, (mut keys, mut revision)) = found.ok_or_else(|| errors.join("; "))?;
+    let (etcd, (mut keys, mut revision)) = first_working(&config.endpoints, |e| connect(config, e)).await?;
     let mut last = None;
     loop {
         backoff.reset();
-        if last.as_ref() != Some(&keys) {
-            report.send(News::Keys(Arc::new(keys.clone()))).await;
-            last = Some(keys);
-        }
+        report.send_if_new(&mut last, News::Keys(Arc::new(keys))).await;
         let started = std::time::Instant::now();
         if !etcd.wait_for_change(revision).await? {
             // A watch that ends at once must not turn into a loop of reads.

@@ -23,10 +23,7 @@ pub async fn session(file: &FileProvider, report: &Reporter, backoff: &mut Backo
             .map_err(|e| format!("reading the files: {e}"))?
             .map_err(|e| e.to_string())?;
         backoff.reset();
-        if last.as_ref() != Some(&read) {
-            report.send(News::Config(Arc::new(read.clone()))).await;
-            last = Some(read);
-        }
+        report.send_if_new(&mut last, News::Config(Arc::new(read))).await;
         if file.watch == Some(false) {
             return std::future::pending().await;
         }

@@ -56,6 +56,33 @@ impl Reporter {
         // The leader stopped (and took the receiver with it): nothing to do.
         let _ = self.tx.send((self.name, self.generation, news)).await;
     }
+
+    /// Sends what a session read, unless it is what the session sent last.
+    pub async fn send_if_new(&self, last: &mut Option<News>, news: News) {
+        if last.as_ref() != Some(&news) {
+            *last = Some(news.clone());
+            self.send(news).await;
+        }
+    }
+}
+
+/// What `open` gives for the first of `endpoints` it works with, tried in order; every
+/// endpoint's failure when none works.
+pub async fn first_working<'a, T, Fut>(
+    endpoints: &'a [String],
+    mut open: impl FnMut(&'a String) -> Fut,
+) -> Result<T, String>
+where
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut errors = Vec::new();
+    for endpoint in endpoints {
+        match open(endpoint).await {
+            Ok(found) => return Ok(found),
+            Err(e) => errors.push(e),
+        }
+    }
+    Err(errors.join("; "))
 }
 
 /// Retry delays after a failure: doubling from half a second to 30 seconds.

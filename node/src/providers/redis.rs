@@ -10,7 +10,7 @@ use futures::StreamExt;
 use redis::AsyncCommands;
 use traefikee_proxy::config::KvProvider;
 
-use super::{Backoff, News, Reporter};
+use super::{first_working, Backoff, News, Reporter};
 
 /// How often the keys are read without a notification.
 const POLL_EVERY: Duration = Duration::from_secs(5);
@@ -80,32 +80,21 @@ async fn read(con: &mut redis::aio::MultiplexedConnection, root: &str) -> Result
 /// Reads and watches until something fails.
 pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backoff) -> Result<(), String> {
     let root = config.root();
-    let mut errors = Vec::new();
-    let mut found = None;
-    for endpoint in &config.endpoints {
-        let attempt = async {
-            let client = redis::Client::open(url(config, endpoint)).map_err(|e| format!("redis at {endpoint}: {e}"))?;
-            let con = tokio::time::timeout(Duration::from_secs(5), client.get_multiplexed_async_connection())
-                .await
-                .map_err(|_| format!("redis at {endpoint}: no answer within 5 s"))?
-                .map_err(|e| format!("redis at {endpoint}: {e}"))?;
-            let mut pubsub = client.get_async_pubsub().await.map_err(|e| format!("redis at {endpoint}: {e}"))?;
-            let db = config.db.unwrap_or(0);
-            pubsub
-                .psubscribe(format!("__keyspace@{db}__:{root}/*"))
-                .await
-                .map_err(|e| format!("redis at {endpoint}: {e}"))?;
-            Ok::<_, String>((endpoint.clone(), con, pubsub))
-        };
-        match attempt.await {
-            Ok(f) => {
-                found = Some(f);
-                break;
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    let (endpoint, mut con, mut pubsub) = found.ok_or_else(|| errors.join("; "))?;
+    let (endpoint, mut con, mut pubsub) = first_working(&config.endpoints, |endpoint| async move {
+        let client = redis::Client::open(url(config, endpoint)).map_err(|e| format!("redis at {endpoint}: {e}"))?;
+        let con = tokio::time::timeout(Duration::from_secs(5), client.get_multiplexed_async_connection())
+            .await
+            .map_err(|_| format!("redis at {endpoint}: no answer within 5 s"))?
+            .map_err(|e| format!("redis at {endpoint}: {e}"))?;
+        let mut pubsub = client.get_async_pubsub().await.map_err(|e| format!("redis at {endpoint}: {e}"))?;
+        let db = config.db.unwrap_or(0);
+        pubsub
+            .psubscribe(format!("__keyspace@{db}__:{root}/*"))
+            .await
+            .map_err(|e| format!("redis at {endpoint}: {e}"))?;
+        Ok::<_, String>((endpoint.clone(), con, pubsub))
+    })
+    .await?;
     let mut notifications = pubsub.on_message();
     let mut last = None;
     loop {
@@ -114,10 +103,7 @@ pub async fn session(config: &KvProvider, report: &Reporter, backoff: &mut Backo
             .map_err(|_| format!("redis at {endpoint}: no answer within {} s", READ_TIMEOUT.as_secs()))?
             .map_err(|e| format!("{e} (at {endpoint})"))?;
         backoff.reset();
-        if last.as_ref() != Some(&keys) {
-            report.send(News::Keys(Arc::new(keys.clone()))).await;
-            last = Some(keys);
-        }
+        report.send_if_new(&mut last, News::Keys(Arc::new(keys))).await;
         tokio::select! {
             message = notifications.next() => {
                 if message.is_none() {
