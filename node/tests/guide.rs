@@ -41,7 +41,11 @@ fn bootstrap_three_control_nodes_survive_a_leader_kill_and_rejoin() {
     let nodes = c.node(cns[0]).nodes().unwrap();
     assert!(nodes.iter().all(|n| n["role"] == "CONTROL_NODE" && n["name"] != "bootstrap-node"), "{nodes:?}");
     let leader = wait_for(Duration::from_secs(10), "a leader", || c.node(cns[0]).leader());
-    let table = c.node(cns[1]).local(&["list-nodes"]).success().stdout;
+    // Another control node may learn of the leader a moment later than cns[0]: poll its view.
+    let table = wait_for(Duration::from_secs(10), "cns[1] to list one leader", || {
+        let table = c.node(cns[1]).local(&["list-nodes"]).success().stdout;
+        (table.matches("(Current Leader)").count() == 1).then_some(table)
+    });
     assert_eq!(table.matches("(Current Leader)").count(), 1, "{table}");
 
     // kill -9 the leader: another one is elected, and the dead one shows DOWN within 5 s.
